@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mcpmesh",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mcpmesh", targets: ["mcpmesh"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Crypto: libsodium, imported only by MeshCrypto.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "MeshCrypto", dependencies: ["CSodium"]),
+
+        // Wire types and encodings; no logic, no I/O.
+        .target(name: "MeshWire", dependencies: ["MeshCrypto"]),
+
+        // Sans-IO cores.
+        .target(name: "Noise", dependencies: ["MeshCrypto"]),
+        .target(name: "MeshTransport", dependencies: ["MeshCrypto", "MeshWire", "Noise"]),
+        .target(name: "MeshStream", dependencies: [
+            "MeshWire",
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "Policy"),
+
+        // Coordinator registry: SQLite through GRDB.
+        .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
+        // Test support: deterministic simulated network and manual clock.
+        .target(name: "MeshSim", dependencies: [
+            "MeshWire",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+
+        // Executables.
+        .executableTarget(name: "mcpmesh", dependencies: [
+            "MeshCrypto", "Noise", "MeshTransport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests: one target per module.
+        .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto"]),
+        .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshCrypto"]),
+        .testTarget(name: "NoiseTests", dependencies: ["Noise", "MeshCrypto"]),
+        .testTarget(name: "MeshTransportTests", dependencies: ["MeshTransport", "MeshWire", "MeshCrypto", "Noise", "MeshSim"]),
+        .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
+        .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        .testTarget(name: "mcpmeshTests", dependencies: ["mcpmesh"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// MeshStream module
