@@ -5,9 +5,11 @@ import CSodium
 public enum ChaChaPoly {
     public static let tagSize = 16
 
+    /// The 12-byte nonce as three 32-bit words (a tuple of equal-sized members has no
+    /// padding): 0, then the counter's low and high halves, each little-endian.
     @inline(__always)
-    static func nonce(_ counter: UInt64) -> (UInt32, UInt64) {
-        (0, counter.littleEndian)
+    static func nonce(_ counter: UInt64) -> (UInt32, UInt32, UInt32) {
+        (0, UInt32(truncatingIfNeeded: counter).littleEndian, UInt32(truncatingIfNeeded: counter >> 32).littleEndian)
     }
 
     /// Encrypts `plaintext` and appends the 16-byte tag.

@@ -6,6 +6,8 @@ public struct SimDatagram: Sendable {
     public var from: SimAddress
     public var to: SimAddress
     public var bytes: [UInt8]
+    /// When it arrives (or arrived).
+    public var arrival: Instant
 }
 
 /// A deterministic, seeded simulated datagram network with a manual clock.
@@ -73,7 +75,7 @@ public struct SimNetwork: Sendable {
             if j > 0 { extra = .nanoseconds(Int64(rng.next() % UInt64(j + 1))) }
             sequence += 1
             queue.insert(Pending(at: now + c.delay + extra, sequence: sequence,
-                                 datagram: SimDatagram(from: from, to: to, bytes: payload)))
+                                 datagram: SimDatagram(from: from, to: to, bytes: payload, arrival: now + c.delay + extra)))
         }
     }
 

@@ -16,7 +16,8 @@ final class SimNetworkTests: XCTestCase {
         while let d = net.deliverNext(notAfter: .zero + .seconds(100)) {
             XCTAssertEqual(d.from, a)
             XCTAssertEqual(d.to, b)
-            out.append((net.now, d.bytes))
+            XCTAssertGreaterThanOrEqual(net.now, d.arrival)
+            out.append((d.arrival, d.bytes))
         }
         return out
     }
