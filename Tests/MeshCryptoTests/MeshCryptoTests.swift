@@ -38,10 +38,10 @@ final class MeshCryptoTests: XCTestCase {
         // In place gives the same bytes and restores the plaintext.
         var buf = pt + [UInt8](repeating: 0, count: 16)
         buf.withUnsafeMutableBytes { b in
-            [1, 2].withUnsafeBytes { ad in ChaChaPoly.sealInPlace(key: key, counter: 5, ad: ad, buffer: b, plaintextCount: pt.count) }
+            [UInt8]([1, 2]).withUnsafeBytes { ad in ChaChaPoly.sealInPlace(key: key, counter: 5, ad: ad, buffer: b, plaintextCount: pt.count) }
         }
         XCTAssertEqual(buf, ct)
-        let ok = buf.withUnsafeMutableBytes { b in [1, 2].withUnsafeBytes { ad in ChaChaPoly.openInPlace(key: key, counter: 5, ad: ad, buffer: b) } }
+        let ok = buf.withUnsafeMutableBytes { b in [UInt8]([1, 2]).withUnsafeBytes { ad in ChaChaPoly.openInPlace(key: key, counter: 5, ad: ad, buffer: b) } }
         XCTAssertTrue(ok)
         XCTAssertEqual(Array(buf.prefix(pt.count)), pt)
     }

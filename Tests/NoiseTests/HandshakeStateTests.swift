@@ -84,10 +84,10 @@ final class HandshakeStateTests: XCTestCase {
     }
 
     func testMissingKeysAreReportedUpFront() {
-        XCTAssertThrowsError(try HandshakeState(protocolName: .mcpmesh, initiator: true, prologue: [])) { e in
+        let s = IdentitySecretKey.generate().noiseStaticKey()
+        XCTAssertThrowsError(try HandshakeState(protocolName: .mcpmesh, initiator: true, prologue: [], rs: s.publicKey)) { e in
             XCTAssertEqual(e as? NoiseError, .missingKey("this side's static key"))
         }
-        let s = IdentitySecretKey.generate().noiseStaticKey()
         XCTAssertThrowsError(try HandshakeState(protocolName: .mcpmesh, initiator: true, prologue: [], s: s)) { e in
             XCTAssertEqual(e as? NoiseError, .missingKey("the peer's static public key"))
         }
