@@ -8,6 +8,13 @@ public struct SimDatagram: Sendable {
     public var bytes: [UInt8]
     /// When it arrives (or arrived).
     public var arrival: Instant
+
+    public init(from: SimAddress, to: SimAddress, bytes: [UInt8], arrival: Instant) {
+        self.from = from
+        self.to = to
+        self.bytes = bytes
+        self.arrival = arrival
+    }
 }
 
 /// A deterministic, seeded simulated datagram network with a manual clock.
