@@ -30,18 +30,21 @@ public struct SimConditions: Sendable, CustomStringConvertible {
 
     public static let perfect = SimConditions()
 
-    /// Random conditions for seed sweeps: loss up to `maxLoss`, duplication, 1–50 ms delay
-    /// with jitter up to the same, and one partition of 0.5–5 s starting in the first
-    /// `horizon`.
+    /// Random conditions for seed sweeps: loss up to `maxLoss`, duplication up to 10 %,
+    /// 1–50 ms delay with jitter up to 50 ms, corruption up to `maxCorruption`, and one
+    /// partition of 0.5 s up to `maxPartition` starting in the first `horizon`.
     public static func random(using rng: inout SimRandom, maxLoss: Double = 0.2,
-                              horizon: Duration = .seconds(30)) -> SimConditions {
+                              horizon: Duration = .seconds(30), maxPartition: Duration = .seconds(5),
+                              maxCorruption: Double = 0) -> SimConditions {
         let loss = Double(rng.next() % 1001) / 1000 * maxLoss
         let dup = Double(rng.next() % 101) / 1000
         let delay = Duration.milliseconds(Int64(1 + rng.next() % 50))
         let jitter = Duration.milliseconds(Int64(rng.next() % 51))
         let start = Instant.zero + .milliseconds(Int64(rng.next() % UInt64(max(1, horizon.nanoseconds / 1_000_000))))
-        let length = Duration.milliseconds(Int64(500 + rng.next() % 4501))
-        return SimConditions(loss: loss, duplication: dup, delay: delay, jitter: jitter,
+        let maxExtraMs = UInt64(max(0, maxPartition.nanoseconds / 1_000_000 - 500))
+        let length = Duration.milliseconds(Int64(500 + rng.next() % (maxExtraMs + 1)))
+        let corruption = Double(rng.next() % 1001) / 1000 * maxCorruption
+        return SimConditions(loss: loss, duplication: dup, delay: delay, jitter: jitter, corruption: corruption,
                              partitions: [start..<(start + length)])
     }
 

@@ -8,6 +8,10 @@ struct Peer<Address: TransportAddress>: Sendable {
     let identity: IdentityPublicKey
     let staticKey: StaticPublicKey
     var endpoint: Address?
+    /// The endpoint the caller configured (from the netmap). Handshake retries also go
+    /// there, so a peer whose roamed endpoint went dead (or was redirected by a replayed
+    /// packet) is found again.
+    var configuredEndpoint: Address?
     var cookies: CookieGenerator
 
     // Handshake.

@@ -13,6 +13,9 @@ public struct ReplayWindow: Sendable {
 
     public init() {}
 
+    /// True when `counter` is above every counter accepted so far.
+    public func isNewest(_ counter: UInt64) -> Bool { counter >= next }
+
     /// True when `counter` may still be accepted (not seen, not too old). Does not mark it.
     public func mayAccept(_ counter: UInt64) -> Bool {
         if counter >= next { return counter < SessionConstants.rejectAfterMessages }

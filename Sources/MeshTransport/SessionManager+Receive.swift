@@ -199,6 +199,9 @@ extension SessionManager {
             return
         }
         body.removeLast(WireSize.tag)
+        // Roam only on the newest packet, so that stragglers from an old address (or an
+        // old packet replayed from elsewhere) do not move the endpoint back.
+        let roams = keypair.replay.isNewest(header.counter)
         // Authentic: only now may the window move.
         switch slot {
         case .current: _ = peers[s]!.current!.replay.accept(header.counter)
@@ -214,7 +217,7 @@ extension SessionManager {
             if !peers[s]!.staged.isEmpty { flushStaged(s, now: now, into: &actions) }
         }
         peers[s]!.rxBytes += UInt64(datagram.count)
-        updateEndpoint(s, source, into: &actions)
+        if roams { updateEndpoint(s, source, into: &actions) }
         timerAnyAuthenticatedPacketReceived(s)
         if body.isEmpty {
             stats.keepalivesReceived += 1

@@ -78,7 +78,10 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
             peers[s] = Peer(identity: identity, staticKey: s)
             byIdentity[identity] = s
         }
-        if let endpoint { peers[s]!.endpoint = endpoint }
+        if let endpoint {
+            peers[s]!.endpoint = endpoint
+            peers[s]!.configuredEndpoint = endpoint
+        }
     }
 
     /// Forgets a peer: its keys are zeroed and its indices freed at once.
@@ -203,6 +206,9 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
         peers[s]!.lastInitiationSentAt = now
         stats.handshakesInitiated += 1
         actions.append(.transmit(bytes, to: endpoint))
+        if isRetry, let configured = peers[s]!.configuredEndpoint, configured != endpoint {
+            actions.append(.transmit(bytes, to: configured))
+        }
         timerAnyAuthenticatedPacketSent(s)
         timerHandshakeInitiated(s, now: now)
     }
