@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Crypto: libsodium, imported only by MeshCrypto.
@@ -28,6 +29,13 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "Policy"),
+
+        // The UDP shell: NIO sockets and timers carrying out the sessions core's actions.
+        .target(name: "MeshNet", dependencies: [
+            "MeshTransport", "MeshWire", "MeshCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
 
         // Coordinator registry: SQLite through GRDB.
         .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
@@ -51,6 +59,11 @@ let package = Package(
         .testTarget(name: "MeshTransportTests", dependencies: ["MeshTransport", "MeshWire", "MeshCrypto", "Noise", "MeshSim"]),
         .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
         .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
+        .testTarget(name: "MeshNetTests", dependencies: [
+            "MeshNet", "MeshTransport", "MeshWire", "MeshCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "mcpmeshTests", dependencies: ["mcpmesh"]),

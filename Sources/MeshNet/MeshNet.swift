@@ -1,0 +1,1 @@
+// MeshNet module
