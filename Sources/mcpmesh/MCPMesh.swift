@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The node CLI. One file per subcommand; see docs/cli.md.
+@main
+struct MCPMesh: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcpmesh",
+        abstract: "A private, Noise-encrypted mesh for MCP servers.",
+        discussion: """
+            mcpmesh carries MCP sessions between your machines over Noise-encrypted UDP, \
+            publishing each local MCP server only to the peers the coordinator's policy allows.
+            """,
+        subcommands: [Debug.self]
+    )
+}
