@@ -189,16 +189,10 @@ extension SessionManager {
             stats.replayedData += 1
             return
         }
-        var body = Array(datagram[WireSize.transportHeader...])
-        let ok = body.withUnsafeMutableBytes { buf in
-            ChaChaPoly.openInPlace(key: keypair.receiveKey, counter: header.counter,
-                                   ad: UnsafeRawBufferPointer(start: nil, count: 0), buffer: buf)
-        }
-        guard ok else {
+        guard let body = TransportData.open(datagram, key: keypair.receiveKey, counter: header.counter) else {
             stats.dataDecryptFailed += 1
             return
         }
-        body.removeLast(WireSize.tag)
         // Roam only on the newest packet, so that stragglers from an old address (or an
         // old packet replayed from elsewhere) do not move the endpoint back.
         let roams = keypair.replay.isNewest(header.counter)

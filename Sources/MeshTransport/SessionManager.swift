@@ -141,14 +141,7 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
         guard let keypair = peers[s]!.sendingKeypair(at: now), let endpoint = peers[s]!.endpoint else { return }
         let counter = peers[s]!.sendCounter
         peers[s]!.sendCounter += 1
-        var datagram = [UInt8](repeating: 0, count: WireSize.transportHeader + payload.count + WireSize.tag)
-        datagram.withUnsafeMutableBytes { buf in
-            TransportHeader(receiver: keypair.remoteIndex, counter: counter).write(into: buf)
-            let body = UnsafeMutableRawBufferPointer(rebasing: buf[WireSize.transportHeader...])
-            payload.withUnsafeBytes { body.copyMemory(from: $0) }
-            ChaChaPoly.sealInPlace(key: keypair.sendKey, counter: counter, ad: UnsafeRawBufferPointer(start: nil, count: 0),
-                                   buffer: body, plaintextCount: payload.count)
-        }
+        let datagram = TransportData.seal(payload, key: keypair.sendKey, receiver: keypair.remoteIndex, counter: counter)
         peers[s]!.txBytes += UInt64(datagram.count)
         actions.append(.transmit(datagram, to: endpoint))
         timerAnyAuthenticatedPacketSent(s)
