@@ -296,3 +296,30 @@ final class SessionTests: XCTestCase {
         XCTAssertThrowsError(try h.nodes[1].manager.addPeer(h.nodes[1].publicKey))
     }
 }
+
+final class SessionLimitTests: XCTestCase {
+    func testRekeyAfterMessagesAndRejectAfterMessages() throws {
+        var h = Harness(seed: 11, conditions: SimConditions(delay: .milliseconds(5)))
+        h.addNode(host: 0x0a00_0001)
+        h.addNode(host: 0x0a00_0002)
+        h.connect(0, 1)
+        h.send([1], from: 0, to: 1)
+        h.run(for: .seconds(1))
+        let peerKey = try h.nodes[1].publicKey.noiseStaticKey()
+        // Pretend the current keypair has sent 2^60 − 1 messages.
+        let first = h.nodes[0].manager.peers[peerKey]!.current!.firstSendCounter
+        h.nodes[0].manager.peers[peerKey]!.sendCounter = first + SessionConstants.rekeyAfterMessages - 1
+        h.send([2], from: 0, to: 1)
+        h.run(for: .milliseconds(1))
+        XCTAssertEqual(h.nodes[0].manager.stats.handshakesInitiated, 1, "2^60 − 1 messages: no rekey yet")
+        h.send([3], from: 0, to: 1)
+        h.run(for: .seconds(1))
+        XCTAssertEqual(h.nodes[0].manager.stats.handshakesInitiated, 2, "the 2^60th message triggers a rekey")
+        XCTAssertEqual(h.nodes[1].delivered.map(\.payload), [[1], [2], [3]])
+        // Counters continue across the rekey: the new keypair starts where the old stopped.
+        XCTAssertEqual(h.nodes[0].manager.peers[peerKey]!.current!.firstSendCounter, first + SessionConstants.rekeyAfterMessages + 1)
+        // At the reject limit nothing more is sent on any keypair.
+        h.nodes[0].manager.peers[peerKey]!.sendCounter = SessionConstants.rejectAfterMessages
+        XCTAssertNil(h.nodes[0].manager.nextSendCounter(to: h.nodes[1].publicKey, now: h.now))
+    }
+}
