@@ -6,6 +6,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mcpmesh", targets: ["mcpmesh"]),
+        // Libraries for the fuzz package (fuzz/) and future embedders.
+        .library(name: "MeshWire", targets: ["MeshWire"]),
+        .library(name: "Noise", targets: ["Noise"]),
+        .library(name: "MeshTransport", targets: ["MeshTransport"]),
+        .library(name: "MeshStream", targets: ["MeshStream"]),
+        .library(name: "Policy", targets: ["Policy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -16,6 +16,14 @@ struct CookieChecker: Sendable {
         secret = SecretBytes(count: 32) { rng.fill($0) }
     }
 
+    /// A checker with a given secret set at `secretSetAt` (the worked example fixes it).
+    init(localStatic: StaticPublicKey, secret: SecretBytes, secretSetAt: Instant) {
+        mac1Key = MACs.mac1Key(for: localStatic)
+        cookieReplyKey = MACs.cookieReplyKey(for: localStatic)
+        self.secret = secret
+        self.secretSetAt = secretSetAt
+    }
+
     /// mac1 over `message[0..<mac1Offset]` must match the 16 bytes at `mac1Offset`.
     func checkMAC1(_ message: [UInt8], mac1Offset: Int) -> Bool {
         let expected = MACs.mac(key: mac1Key, message[0..<mac1Offset])
@@ -37,7 +45,16 @@ struct CookieChecker: Sendable {
         to message: [UInt8], mac1Offset: Int, receiver: SessionIndex, source: A, now: Instant, rng: inout R
     ) -> CookieReply {
         let cookie = currentCookie(for: source, now: now, rng: &rng)
-        let nonce = rng.bytes(XChaChaPoly.nonceSize)
+        return reply(to: message, mac1Offset: mac1Offset, receiver: receiver, cookie: cookie,
+                     nonce: rng.bytes(XChaChaPoly.nonceSize))
+    }
+
+    /// The cookie for `source` now (the worked example shows it).
+    mutating func cookie<A: TransportAddress, R: RandomNumberGenerator>(for source: A, now: Instant, rng: inout R) -> [UInt8] {
+        currentCookie(for: source, now: now, rng: &rng)
+    }
+
+    func reply(to message: [UInt8], mac1Offset: Int, receiver: SessionIndex, cookie: [UInt8], nonce: [UInt8]) -> CookieReply {
         let mac1 = Array(message[mac1Offset..<(mac1Offset + 16)])
         let sealed = XChaChaPoly.seal(key: cookieReplyKey, nonce: nonce, ad: mac1, plaintext: cookie)
         return CookieReply(receiver: receiver, nonce: nonce, encryptedCookie: sealed)

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import MeshCrypto
 import MeshWire
+import MeshSim
 import Noise
 @testable import MeshTransport
 
@@ -30,8 +31,11 @@ final class WorkedExampleTests: XCTestCase {
         out.append(("mac1-key-responder", MACs.mac1Key(for: responder.noiseStaticKey().publicKey)))
 
         var unused = SystemRandom()
-        let payload = Handshake.InitiationPayload(timestamp: Timestamp(unixNanoseconds: 1_764_000_000_000_000_000),
+        let payload = Handshake.InitiationPayload(timestamp: Timestamp(unixNanoseconds: 1_764_000_000_123_456_789),
                                                   epoch: 0x0807_0605_0403_0201)
+        let start = try HandshakeState(protocolName: .mcpmesh, initiator: true, prologue: SessionConstants.prologue,
+                                       s: initiator.noiseStaticKey(), rs: responder.noiseStaticKey().publicKey)
+        out.append(("handshake-hash-start", start.handshakeHash))
         let (initiation, pending) = try Handshake.createInitiation(
             localStatic: initiator.noiseStaticKey(), remoteStatic: responder.noiseStaticKey().publicKey,
             localIndex: SessionIndex(0x4433_2211), payload: payload, ephemeral: ie, rng: &unused)
@@ -39,6 +43,22 @@ final class WorkedExampleTests: XCTestCase {
         var toResponder = CookieGenerator(remoteStatic: responder.noiseStaticKey().publicKey)
         toResponder.addMACs(to: &initiationBytes, mac1Offset: WireSize.initiationMAC1, now: .zero)
         out.append(("initiation", initiationBytes))
+
+        // Under load, the responder answers this initiation from 127.0.0.1:51820 with a
+        // cookie reply; the initiator's next initiation carries mac2.
+        let source = SimAddress(host: 0x7f00_0001, port: 51820)
+        var checker = CookieChecker(localStatic: responder.noiseStaticKey().publicKey,
+                                    secret: SecretBytes((0..<32).map { UInt8(0x80 + $0) }), secretSetAt: .zero)
+        let cookie = checker.cookie(for: source, now: .zero, rng: &unused)
+        out.append(("cookie", cookie))
+        let reply = checker.reply(to: initiationBytes, mac1Offset: WireSize.initiationMAC1, receiver: SessionIndex(0x4433_2211),
+                                  cookie: cookie, nonce: (0..<24).map { UInt8(0xa0 + $0) })
+        out.append(("cookie-reply", reply.encoded()))
+        XCTAssertTrue(toResponder.consume(reply, now: .zero))
+        var withMAC2 = initiationBytes
+        toResponder.addMACs(to: &withMAC2, mac1Offset: WireSize.initiationMAC1, now: .zero)
+        out.append(("initiation-with-mac2", withMAC2))
+        XCTAssertTrue(checker.checkMAC2(withMAC2, mac1Offset: WireSize.initiationMAC1, source: source, now: .zero, rng: &unused))
 
         let (state, learned, got) = try Handshake.consumeInitiation(initiation, localStatic: responder.noiseStaticKey(), ephemeral: re)
         XCTAssertEqual(learned, initiator.noiseStaticKey().publicKey)
@@ -51,6 +71,9 @@ final class WorkedExampleTests: XCTestCase {
         toInitiator.addMACs(to: &responseBytes, mac1Offset: WireSize.responseMAC1, now: .zero)
         out.append(("response", responseBytes))
 
+        var final = pending.state
+        _ = try final.readMessage(response.noise)
+        out.append(("handshake-hash-final", final.handshakeHash))
         let (epoch, iSend, iReceive) = try Handshake.consumeResponse(response, pending: pending)
         XCTAssertEqual(epoch, 0x1817_1615_1413_1211)
         out.append(("key-initiator-to-responder", iSend.secret.withUnsafeBytes { Array($0) }))
