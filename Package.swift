@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshStream", targets: ["MeshStream"]),
         .library(name: "Policy", targets: ["Policy"]),
+        .library(name: "ControlCore", targets: ["ControlCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,8 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "Policy"),
+        // Netmap building (coordinator) and netmap acceptance (node); pure.
+        .target(name: "ControlCore", dependencies: ["Policy", "MeshWire", "MeshCrypto"]),
 
         // The UDP shell: NIO sockets and timers carrying out the sessions core's actions.
         .target(name: "MeshNet", dependencies: [
@@ -71,6 +74,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "ControlCoreTests", dependencies: ["ControlCore", "Policy", "MeshWire", "MeshCrypto"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "mcpmeshTests", dependencies: ["mcpmesh"]),
     ],

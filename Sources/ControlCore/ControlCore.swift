@@ -1,0 +1,1 @@
+// ControlCore module
