@@ -3,7 +3,7 @@
 # Runs as root (CI, a fresh VPS) or through sudo; does nothing when all are present.
 set -euo pipefail
 
-packages=(libsodium-dev libsqlite3-dev pkg-config)
+packages=(libsodium-dev libsqlite3-dev pkg-config bc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -5,8 +5,11 @@ Written from the document alone: implements the primitives (§2), the
 Ed25519 -> X25519 conversion and the public-key text form (§3), the message
 layouts (§4), Noise IK as parameterised in §5, mac1/mac2 and cookie replies
 (§6) and transport data (§7), then reproduces every value of the worked
-example (§12) and compares it with the `<!-- example:NAME -->` hex blocks
-parsed from the document at run time.
+example (§14) and compares it with the `<!-- example:NAME -->` hex blocks
+parsed from the document at run time. Join keys (§12) and signed envelopes
+(§13) have no example bytes in the document; for them the script checks that
+its own reading is self-consistent (build, parse back, detect corruption;
+sign, verify, reject a wrong context).
 
 Usage: python3 scripts/protocol_check.py [path/to/protocol.md]
 
@@ -15,16 +18,21 @@ Prints `ok NAME` or `FAIL NAME: expected ... got ...` per check, then
 `N passed, M failed`; exits 1 if anything failed.
 """
 
+import base64
 import hashlib
+import ipaddress
 import hmac as _stdlib_hmac
 import os
 import re
 import struct
 import sys
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.asymmetric.x25519 import (
     X25519PrivateKey,
     X25519PublicKey,
@@ -228,10 +236,11 @@ class NotAnIdentity(ValueError):
 def ed25519_pk_to_curve25519(pk: bytes) -> bytes:
     """u = (1 + y) / (1 - y) mod p.
 
-    The document only says "an identity public key that does not convert is
-    not a valid identity". Here (assumption, after libsodium) a key does not
-    convert if: its y is non-canonical (>= p), it is not on the curve, it has
-    small order, or it is not in the prime-order subgroup."""
+    §3: a key that does not convert is not a valid identity, and an
+    implementation MUST refuse at least encodings that are not a point on the
+    curve, points of small order and points outside the prime-order subgroup.
+    This reading also refuses a non-canonical y (>= p), which §3 permits
+    ("at least those") but does not require."""
     if len(pk) != 32:
         raise NotAnIdentity("length")
     n = int.from_bytes(pk, "little")
@@ -260,8 +269,8 @@ _HEX = set("0123456789abcdefABCDEF")
 
 
 def pk_parse(s: str) -> bytes:
-    # Assumption: the `mpk:` prefix itself is case-sensitive; only the hex
-    # digits may be either case.
+    # §3: the prefix is lowercase `mpk:` exactly; the hex digits may be
+    # either case; nothing is trimmed.
     if len(s) != 68 or not s.startswith("mpk:"):
         raise ValueError("bad public-key text")
     h = s[4:]
@@ -420,11 +429,15 @@ def check_header(m: bytes, t: int, length: int) -> bool:
 
 
 def check_mac1(m: bytes, own_static: bytes) -> bool:
+    if not m or m[0] not in MAC1_OFF:
+        return False
     o = MAC1_OFF[m[0]]
     return _stdlib_hmac.compare_digest(MAC(mac1_key(own_static), m[:o]), m[o:o + 16])
 
 
 def check_mac2(m: bytes, cookie: bytes) -> bool:
+    if not m or m[0] not in MAC1_OFF:
+        return False
     o = MAC1_OFF[m[0]]
     return _stdlib_hmac.compare_digest(MAC(cookie, m[:o + 16]), m[o + 16:o + 32])
 
@@ -462,8 +475,10 @@ def build_response(hs: HandshakeIK, sender_index: int, receiver_index: int,
 
 
 def source_bytes(ip: str, port: int) -> bytes:
-    import ipaddress
-    return ipaddress.ip_address(ip).packed + struct.pack(">H", port)
+    a = ipaddress.ip_address(ip)
+    if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped is not None:
+        a = a.ipv4_mapped  # §6.2: an IPv4-mapped IPv6 address counts as IPv4
+    return a.packed + struct.pack(">H", port)
 
 
 def make_cookie(secret_R: bytes, ip: str, port: int) -> bytes:
@@ -499,6 +514,145 @@ def open_transport(recv_key: bytes, m: bytes):
         raise ValueError("bad transport header")
     receiver_index, counter = struct.unpack("<IQ", m[4:16])
     return receiver_index, counter, AEAD_decrypt(recv_key, counter, b"", m[16:])
+
+
+# ---------------------------------------------------------------------------
+# §12 Join keys
+# ---------------------------------------------------------------------------
+
+JOIN_PREFIX = "mcpmesh-join-"
+JOIN_VERSION = 1
+_B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class JoinKeyError(ValueError):
+    pass
+
+
+class JoinKeyCorrupt(JoinKeyError):
+    """Checksum mismatch (or a length that cannot be right): a mistyped or
+    cut key, as §12 asks parsers to report it."""
+
+
+def b64url_nopad_encode(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode("ascii")
+
+
+def b64url_nopad_decode(s: str) -> bytes:
+    # RFC 4648 §5 alphabet, no padding. Assumption (the document does not
+    # say): only the canonical encoding is accepted, i.e. unused trailing
+    # bits must be zero (RFC 4648 §3.5 lets decoders reject otherwise).
+    if not _B64URL_RE.fullmatch(s) or len(s) % 4 == 1:
+        raise JoinKeyCorrupt("not base64url without padding")
+    b = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+    if b64url_nopad_encode(b) != s:
+        raise JoinKeyCorrupt("non-canonical base64url")
+    return b
+
+
+def parse_host_port(addr: str):
+    """`host:port`, `[v6]:port` for IPv6 (§12)."""
+    if addr.startswith("["):
+        end = addr.find("]:")
+        if end < 0:
+            raise JoinKeyError("bad [v6]:port")
+        host, port = addr[1:end], addr[end + 2:]
+        ipaddress.IPv6Address(host)  # raises ValueError
+    else:
+        host, sep, port = addr.rpartition(":")
+        if not sep or not host or ":" in host:
+            raise JoinKeyError("bad host:port")
+    if not port.isdigit() or not port.isascii() or int(port) > 65535:
+        raise JoinKeyError("bad port")
+    return host, int(port)
+
+
+def join_key_raw(coordinator_pk: bytes, secret: bytes, address: str,
+                 version: int = JOIN_VERSION) -> bytes:
+    a = address.encode("utf-8")
+    assert len(coordinator_pk) == 32 and len(secret) == 32 and len(a) <= 255
+    body = bytes([version]) + coordinator_pk + secret + bytes([len(a)]) + a
+    return body + HASH32(body)[:4]
+
+
+def join_key_build(coordinator_pk: bytes, secret: bytes, address: str) -> str:
+    return JOIN_PREFIX + b64url_nopad_encode(join_key_raw(coordinator_pk, secret, address))
+
+
+def join_key_parse(text: str):
+    """Returns (coordinator identity key, secret, address, (host, port))."""
+    s = text.strip()  # surrounding whitespace is ignored
+    if not s.startswith(JOIN_PREFIX):
+        raise JoinKeyError("not a join key")
+    b = b64url_nopad_decode(s[len(JOIN_PREFIX):])
+    if len(b) < 66 + 4:
+        raise JoinKeyCorrupt("too short: mistyped or cut")
+    n = b[65]
+    if len(b) != 66 + n + 4:
+        raise JoinKeyCorrupt("length does not match the address length: mistyped or cut")
+    body, checksum = b[:66 + n], b[66 + n:]
+    if HASH32(body)[:4] != checksum:
+        raise JoinKeyCorrupt("checksum mismatch: mistyped or cut")
+    if body[0] != JOIN_VERSION:
+        raise JoinKeyError("unknown join key version %d" % body[0])
+    coordinator_pk, secret = body[1:33], body[33:65]
+    try:
+        ed25519_pk_to_curve25519(coordinator_pk)  # must be a valid identity (§3)
+    except NotAnIdentity as e:
+        raise JoinKeyError("coordinator key is not a valid identity: %s" % e)
+    try:
+        address = body[66:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise JoinKeyError("address is not UTF-8")
+    try:
+        hp = parse_host_port(address)
+    except ValueError as e:
+        raise JoinKeyError("bad address: %s" % e)
+    return coordinator_pk, secret, address, hp
+
+
+def join_secret_stored(secret: bytes) -> str:
+    """What the coordinator keeps: hex(HASH32(secret))."""
+    return HASH32(secret).hex()
+
+
+# ---------------------------------------------------------------------------
+# §13 Signed envelopes
+# ---------------------------------------------------------------------------
+
+ENVELOPE_VERSION = 1
+ENVELOPE_CONTEXTS = ("netmap v1", "key-rotation v1", "register v1")
+
+
+class EnvelopeError(ValueError):
+    pass
+
+
+def envelope_message(context: str, payload: bytes) -> bytes:
+    assert context in ENVELOPE_CONTEXTS
+    return b"mcpmesh " + context.encode("ascii") + b"\x00" + payload
+
+
+def envelope_sign(signer_seed: bytes, context: str, payload: bytes) -> bytes:
+    sig = Ed25519PrivateKey.from_private_bytes(signer_seed).sign(
+        envelope_message(context, payload))
+    assert len(sig) == 64
+    return bytes([ENVELOPE_VERSION]) + sig + payload
+
+
+def envelope_open(envelope: bytes, signer_pk: bytes, context: str) -> bytes:
+    """Verifies before anything looks at the payload; returns the payload."""
+    if len(envelope) < 1 + 64:
+        raise EnvelopeError("too short")
+    if envelope[0] != ENVELOPE_VERSION:
+        raise EnvelopeError("unknown envelope version %d" % envelope[0])
+    sig, payload = envelope[1:65], envelope[65:]
+    try:
+        Ed25519PublicKey.from_public_bytes(signer_pk).verify(
+            sig, envelope_message(context, payload))
+    except InvalidSignature:
+        raise EnvelopeError("bad signature")
+    return payload
 
 
 # ---------------------------------------------------------------------------
@@ -576,7 +730,9 @@ def main(argv):
         "initiator-identity-public", "initiator-static-public",
         "responder-identity-public", "responder-static-public",
         "initiator-ephemeral-public", "responder-ephemeral-public",
-        "mac1-key-responder", "initiation", "response",
+        "handshake-hash-start", "mac1-key-responder", "initiation",
+        "cookie", "cookie-reply", "initiation-with-mac2", "response",
+        "handshake-hash-final",
         "key-initiator-to-responder", "key-responder-to-initiator",
         "transport-0", "keepalive-0",
     ]
@@ -627,6 +783,9 @@ def main(argv):
     c.eq("example.responder-static-public", X("responder-static-public"), r_static_pub)
     c.eq("keys.initiator-static-secret-matches-public", i_static_pub, x25519_public(i_static_sk))
     c.eq("keys.responder-static-secret-matches-public", r_static_pub, x25519_public(r_static_sk))
+    # §3: A and -A (sign bit flipped) convert to the same static key
+    neg = bytearray(i_id_pub); neg[31] ^= 0x80
+    c.eq("keys.negated-identity-same-static", i_static_pub, ed25519_pk_to_curve25519(bytes(neg)))
 
     # a few keys that must not convert
     c.raises("keys.identity-rejects-identity-point",
@@ -666,10 +825,20 @@ def main(argv):
     c.raises("text.rejects-long", lambda: pk_parse(pk_text(i_id_pub) + "00"), ValueError)
     c.raises("text.rejects-other-prefix", lambda: pk_parse("mpx:" + i_id_pub.hex()), ValueError)
     c.raises("text.rejects-no-prefix", lambda: pk_parse(i_id_pub.hex()), ValueError)
+    c.raises("text.rejects-upper-prefix", lambda: pk_parse("MPK:" + i_id_pub.hex()), ValueError)
+    c.raises("text.rejects-surrounding-space", lambda: pk_parse(" " + pk_text(i_id_pub)[:-1]),
+             ValueError)
 
     # ephemerals
     c.eq("example.initiator-ephemeral-public", X("initiator-ephemeral-public"), x25519_public(i_eph))
     c.eq("example.responder-ephemeral-public", X("responder-ephemeral-public"), x25519_public(r_eph))
+
+    # --- §5.1 h before message 1 ----------------------------------------------
+    hs_i = HandshakeIK(True, i_static_sk, r_static_pub)
+    hs_r = HandshakeIK(False, r_static_sk)
+    c.eq("example.handshake-hash-start", X("handshake-hash-start"), hs_i.ss.h)
+    c.eq("noise.responder-hash-start-agrees", hs_i.ss.h, hs_r.ss.h)
+    c.eq("noise.ck-start-is-padded-name", PROTOCOL_NAME.ljust(64, b"\x00"), hs_i.ss.ck)
 
     # --- §6.1 mac1 key ------------------------------------------------------
     c.eq("example.mac1-key-responder", X("mac1-key-responder"), mac1_key(r_static_pub))
@@ -677,10 +846,22 @@ def main(argv):
     # --- §4.1 / §5 initiation ----------------------------------------------
     I_INDEX, R_INDEX = 0x44332211, 0x88776655
     I_EPOCH, R_EPOCH = 0x0807060504030201, 0x1817161514131211
-    TS_SECS, TS_NS = 1764000000, 0
+    TS_SECS, TS_NS = 1764000000, 123456789
+    TS_NS_WIRE = TS_NS & ~0xFFFFFF        # §5.2: the sender clears the low 24 bits
     ts = tai64n(TS_SECS, TS_NS)
+    c.eq("timestamp.low-24-bits-cleared", TS_NS_WIRE, struct.unpack(">I", ts[8:12])[0])
+    c.eq("timestamp.seconds-field", 2 ** 62 + TS_SECS, struct.unpack(">Q", ts[:8])[0])
+    # the document states the wire value of the nanoseconds in its input table
+    m = re.search(r"(\d+) ns \(`0x([0-9a-fA-F]+)`\) goes on the wire", doc)
+    c.eq("doc.timestamp-wire-nanoseconds-as-stated",
+         (TS_NS_WIRE, TS_NS_WIRE), (int(m.group(1)), int(m.group(2), 16)) if m else None)
+    c.eq("timestamp.receiver-accepts-uncleared-bits", (TS_SECS, TS_NS),
+         parse_tai64n(struct.pack(">QI", 2 ** 62 + TS_SECS, TS_NS)))
+    c.raises("timestamp.receiver-rejects-seconds-below-2^62",
+             lambda: parse_tai64n(struct.pack(">QI", 2 ** 62 - 1, 0)), ValueError)
+    c.raises("timestamp.receiver-rejects-nanoseconds-1e9",
+             lambda: parse_tai64n(struct.pack(">QI", 2 ** 62 + TS_SECS, 10 ** 9)), ValueError)
 
-    hs_i = HandshakeIK(True, i_static_sk, r_static_pub)
     initiation = build_initiation(hs_i, I_INDEX, i_eph, ts, I_EPOCH, r_static_pub)
     c.eq("example.initiation", X("initiation"), initiation)
     c.eq("layout.initiation-length", LEN_INITIATION, len(initiation))
@@ -691,7 +872,6 @@ def main(argv):
     c.true("responder.initiation-header", check_header(rx, TYPE_INITIATION, LEN_INITIATION))
     c.true("responder.initiation-mac1", check_mac1(rx, r_static_pub))
     c.eq("responder.initiation-mac2-zero", bytes(16), rx[140:156])
-    hs_r = HandshakeIK(False, r_static_sk)
     try:
         payload = hs_r.read_message_1(rx[8:124])
     except (NoiseDecryptError, DHFailure) as e:
@@ -704,7 +884,7 @@ def main(argv):
             got_ts = parse_tai64n(payload[:12])
         except ValueError as e:
             got_ts = str(e)
-        c.eq("responder.recovered-timestamp", (TS_SECS, TS_NS), got_ts)
+        c.eq("responder.recovered-timestamp", (TS_SECS, TS_NS_WIRE), got_ts)
         c.eq("responder.recovered-timestamp-bytes", ts, payload[:12])
         c.eq("responder.recovered-initiator-epoch", I_EPOCH, struct.unpack("<Q", payload[12:])[0])
     c.eq("responder.initiator-sender-index", I_INDEX, struct.unpack("<I", rx[4:8])[0])
@@ -723,6 +903,7 @@ def main(argv):
                               r_eph, R_EPOCH, hs_r.rs)
     c.eq("example.response", X("response"), response)
     c.eq("layout.response-length", LEN_RESPONSE, len(response))
+    r_h_final = hs_r.ss.h
     r_send_i2r, r_send_r2i = hs_r.split()
 
     # --- initiator processes the example response (§5.4) --------------------
@@ -740,6 +921,8 @@ def main(argv):
     c.eq("initiator.response-payload-length", 8, len(rpayload))
     if len(rpayload) == 8:
         c.eq("initiator.recovered-responder-epoch", R_EPOCH, struct.unpack("<Q", rpayload)[0])
+    c.eq("example.handshake-hash-final", X("handshake-hash-final"), hs_i.ss.h)
+    c.eq("noise.responder-hash-final-agrees", hs_i.ss.h, r_h_final)
     i_send_i2r, i_send_r2i = hs_i.split()
 
     c.eq("example.key-initiator-to-responder", X("key-initiator-to-responder"), i_send_i2r)
@@ -771,36 +954,162 @@ def main(argv):
     c.raises("responder.transport-wrong-direction-key-fails",
              lambda: open_transport(r_send_r2i, X("transport-0") or transport), InvalidTag)
 
-    # --- §6.2 cookie reply to the example initiation ---------------------------
+    # --- §6.2 cookie and cookie reply to the example initiation ----------------
     SRC_IP, SRC_PORT = "127.0.0.1", 51820
-    R_secret = seq(0xA0)           # responder's cookie secret (made up)
-    cr_nonce = seq(0xC0, 24)       # "random" nonce (made up)
-    c.eq("cookie.source-bytes", bytes.fromhex("7f000001ca6c"), source_bytes(SRC_IP, SRC_PORT))
+    R_secret = seq(0x80)           # responder's cookie secret R (§14 input)
+    cr_nonce = seq(0xA0, 24)       # cookie reply nonce (§14 input)
+    src = source_bytes(SRC_IP, SRC_PORT)
+    c.eq("cookie.source-bytes", bytes.fromhex("7f000001ca6c"), src)
+    c.eq("cookie.source-ipv4-mapped-counts-as-ipv4", src, source_bytes("::ffff:127.0.0.1", SRC_PORT))
+    c.eq("cookie.source-ipv6-length", 18, len(source_bytes("2001:db8::1", SRC_PORT)))
+    cookie = make_cookie(R_secret, SRC_IP, SRC_PORT)
+    c.eq("example.cookie", X("cookie"), cookie)
+    c.eq("cookie.is-mac-of-source", MAC(R_secret, src), cookie)
+
+    # the responder (under load) answers the initiation it received
     reply = build_cookie_reply(rx, r_static_pub, R_secret, SRC_IP, SRC_PORT, cr_nonce)
+    c.eq("example.cookie-reply", X("cookie-reply"), reply)
     c.eq("cookie.reply-length", LEN_COOKIE, len(reply))
     c.eq("cookie.reply-header", bytes([3, 0, 0, 0]), reply[:4])
     c.eq("cookie.reply-receiver-index", I_INDEX, struct.unpack("<I", reply[4:8])[0])
     c.eq("cookie.reply-nonce", cr_nonce, reply[8:32])
-    expected_cookie = make_cookie(R_secret, SRC_IP, SRC_PORT)
+
+    # the initiator opens the document's cookie reply with the mac1 of the
+    # last handshake message it sent to the responder (its own initiation)
+    ry_cookie = X("cookie-reply") or reply
+    c.true("initiator.cookie-reply-header", check_header(ry_cookie, TYPE_COOKIE, LEN_COOKIE))
+    c.eq("initiator.cookie-reply-names-pending-initiation", I_INDEX,
+         struct.unpack("<I", ry_cookie[4:8])[0])
     try:
-        got_cookie = open_cookie_reply(reply, r_static_pub, rx[124:140])
+        got_cookie = open_cookie_reply(ry_cookie, r_static_pub, initiation[124:140])
     except (ValueError, InvalidTag) as e:
         got_cookie = "decrypt failed: " + type(e).__name__
-    c.eq("initiator.cookie-decrypts", expected_cookie, got_cookie)
+    c.eq("initiator.cookie-decrypts", cookie, got_cookie)
     c.raises("initiator.cookie-wrong-mac1-fails",
-             lambda: open_cookie_reply(reply, r_static_pub, bytes(16)), InvalidTag)
+             lambda: open_cookie_reply(ry_cookie, r_static_pub, bytes(16)), InvalidTag)
+    c.raises("initiator.cookie-wrong-static-fails",
+             lambda: open_cookie_reply(ry_cookie, i_static_pub, initiation[124:140]), InvalidTag)
 
-    # the retry carries mac2 and the responder (under load) accepts it
+    # the same initiation, now carrying mac2 (same ephemeral and timestamp)
     if isinstance(got_cookie, bytes):
         hs_retry = HandshakeIK(True, i_static_sk, r_static_pub)
         retry = build_initiation(hs_retry, I_INDEX, i_eph, ts, I_EPOCH, r_static_pub,
                                  cookie=got_cookie)
-        c.true("responder.retry-mac1", check_mac1(retry, r_static_pub))
-        c.true("responder.retry-mac2",
-               check_mac2(retry, make_cookie(R_secret, SRC_IP, SRC_PORT)))
+        c.eq("example.initiation-with-mac2", X("initiation-with-mac2"), retry)
+        c.eq("cookie.retry-same-bytes-before-mac2", initiation[:140], retry[:140])
+        c.eq("cookie.retry-mac2-value", MAC(got_cookie, retry[:140]), retry[140:156])
+    # the responder (under load) checks mac1 and mac2 of the document's block
+    rz = X("initiation-with-mac2")
+    c.true("responder.retry-header", check_header(rz, TYPE_INITIATION, LEN_INITIATION))
+    if len(rz) == LEN_INITIATION:
+        c.true("responder.retry-mac1", check_mac1(rz, r_static_pub))
+        c.true("responder.retry-mac2", check_mac2(rz, make_cookie(R_secret, SRC_IP, SRC_PORT)))
         c.true("responder.retry-mac2-other-port-fails",
-               not check_mac2(retry, make_cookie(R_secret, SRC_IP, SRC_PORT + 1)))
-        c.eq("responder.retry-mac2-value", MAC(got_cookie, retry[:140]), retry[140:156])
+               not check_mac2(rz, make_cookie(R_secret, SRC_IP, SRC_PORT + 1)))
+        c.true("responder.retry-mac2-other-secret-fails",
+               not check_mac2(rz, make_cookie(seq(0x81), SRC_IP, SRC_PORT)))
+        c.true("responder.first-initiation-lacks-mac2",
+               not check_mac2(rx, make_cookie(R_secret, SRC_IP, SRC_PORT)))
+
+    # --- §12 join keys (no example bytes: self-consistency) ---------------------
+    J_SECRET = seq(0xC0)
+    J_ADDR = "coord.mcpmesh.test:7443"
+    jk = join_key_build(r_id_pub, J_SECRET, J_ADDR)
+    c.true("join.prefix", jk.startswith("mcpmesh-join-"), jk)
+    c.true("join.base64url-no-padding",
+           re.fullmatch(r"mcpmesh-join-[A-Za-z0-9_-]+", jk) is not None, jk)
+    raw = b64url_nopad_decode(jk[len(JOIN_PREFIX):])
+    n_addr = len(J_ADDR.encode("utf-8"))
+    c.eq("join.raw-length", 66 + n_addr + 4, len(raw))
+    c.eq("join.raw-version", 1, raw[0])
+    c.eq("join.raw-coordinator-key", r_id_pub, raw[1:33])
+    c.eq("join.raw-secret", J_SECRET, raw[33:65])
+    c.eq("join.raw-address-length", n_addr, raw[65])
+    c.eq("join.raw-address", J_ADDR.encode("utf-8"), raw[66:66 + n_addr])
+    c.eq("join.raw-checksum", hashlib.blake2b(raw[:66 + n_addr], digest_size=32).digest()[:4],
+         raw[66 + n_addr:])
+    c.eq("join.roundtrip", (r_id_pub, J_SECRET, J_ADDR, ("coord.mcpmesh.test", 7443)),
+         join_key_parse(jk))
+    c.eq("join.ignores-surrounding-whitespace", join_key_parse(jk), join_key_parse("  \t" + jk + "\n"))
+    jk6 = join_key_build(r_id_pub, J_SECRET, "[2001:db8::1]:51820")
+    c.eq("join.roundtrip-ipv6", ("2001:db8::1", 51820), join_key_parse(jk6)[3])
+    c.eq("join.coordinator-stores-hashed-secret", 64, len(join_secret_stored(J_SECRET)))
+    # one mistyped character in the middle: reported as a checksum mismatch
+    mid = len(JOIN_PREFIX) + 40
+    typo = jk[:mid] + ("A" if jk[mid] != "A" else "B") + jk[mid + 1:]
+    def _typo_kind():
+        try:
+            join_key_parse(typo)
+        except JoinKeyCorrupt as e:
+            return "corrupt: " + str(e)
+        except JoinKeyError as e:
+            return "other: " + str(e)
+        return "accepted"
+    c.true("join.one-char-change-is-checksum-mismatch",
+           _typo_kind().startswith("corrupt: checksum mismatch"), _typo_kind())
+    # every single-character change anywhere in the encoded part is refused
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    accepted = []
+    for pos in range(len(JOIN_PREFIX), len(jk)):
+        for ch in alphabet:
+            if ch == jk[pos]:
+                continue
+            try:
+                join_key_parse(jk[:pos] + ch + jk[pos + 1:])
+                accepted.append((pos, ch))
+            except JoinKeyError:
+                pass
+    c.true("join.every-one-char-change-detected", not accepted, "accepted: %r" % accepted[:5])
+    c.raises("join.cut-key-detected", lambda: join_key_parse(jk[:-3]), JoinKeyCorrupt)
+    c.raises("join.rejects-other-prefix",
+             lambda: join_key_parse("mcpmesh-joim-" + jk[len(JOIN_PREFIX):]), JoinKeyError)
+    c.raises("join.rejects-padding", lambda: join_key_parse(jk + "=="), JoinKeyError)
+    c.raises("join.rejects-version-2",
+             lambda: join_key_parse(JOIN_PREFIX + b64url_nopad_encode(
+                 join_key_raw(r_id_pub, J_SECRET, J_ADDR, version=2))), JoinKeyError)
+    c.raises("join.rejects-invalid-coordinator-key",
+             lambda: join_key_parse(join_key_build((1).to_bytes(32, "little"), J_SECRET, J_ADDR)),
+             JoinKeyError)
+    c.raises("join.rejects-address-without-port",
+             lambda: join_key_parse(join_key_build(r_id_pub, J_SECRET, "coord.mcpmesh.test")),
+             JoinKeyError)
+    c.raises("join.rejects-unbracketed-ipv6",
+             lambda: join_key_parse(join_key_build(r_id_pub, J_SECRET, "2001:db8::1:51820")),
+             JoinKeyError)
+
+    # --- §13 signed envelopes (no example bytes: self-consistency) ----------------
+    env_payload = b'{"netmap":"example"}'
+    env = envelope_sign(r_seed, "netmap v1", env_payload)
+    c.eq("envelope.length", 1 + 64 + len(env_payload), len(env))
+    c.eq("envelope.version-byte", 1, env[0])
+    c.eq("envelope.payload-in-clear", env_payload, env[65:])
+    try:
+        got_env = envelope_open(env, r_id_pub, "netmap v1")
+    except EnvelopeError as e:
+        got_env = "rejected: " + str(e)
+    c.eq("envelope.verifies", env_payload, got_env)
+    # the signature covers exactly "mcpmesh " || context || 0x00 || payload
+    try:
+        Ed25519PublicKey.from_public_bytes(r_id_pub).verify(
+            env[1:65], b"mcpmesh netmap v1\x00" + env_payload)
+        c.ok("envelope.signature-over-labelled-payload")
+    except InvalidSignature:
+        c.fail("envelope.signature-over-labelled-payload", "valid", "invalid")
+    c.eq("envelope.deterministic", env, envelope_sign(r_seed, "netmap v1", env_payload))
+    for other in ("key-rotation v1", "register v1"):
+        c.raises("envelope.rejects-wrong-context-" + other.split()[0],
+                 lambda other=other: envelope_open(env, r_id_pub, other), EnvelopeError)
+    c.raises("envelope.rejects-wrong-key", lambda: envelope_open(env, i_id_pub, "netmap v1"),
+             EnvelopeError)
+    c.raises("envelope.rejects-tampered-payload",
+             lambda: envelope_open(env[:-1] + bytes([env[-1] ^ 1]), r_id_pub, "netmap v1"),
+             EnvelopeError)
+    c.raises("envelope.rejects-version-2",
+             lambda: envelope_open(b"\x02" + env[1:], r_id_pub, "netmap v1"), EnvelopeError)
+    c.raises("envelope.rejects-short", lambda: envelope_open(env[:64], r_id_pub, "netmap v1"),
+             EnvelopeError)
+    env_empty = envelope_sign(r_seed, "register v1", b"")
+    c.eq("envelope.empty-payload-verifies", b"", envelope_open(env_empty, r_id_pub, "register v1"))
 
     print("%d passed, %d failed" % (c.passed, c.failed))
     return 1 if c.failed else 0

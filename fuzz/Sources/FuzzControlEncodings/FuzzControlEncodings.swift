@@ -4,7 +4,7 @@ import MeshWire
 /// Join-key text, host:port and signed envelopes on arbitrary input: no trap, and a join
 /// key that parses re-encodes to the same key.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzControlEncodings(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let text = String(decoding: bytes, as: UTF8.self)
     if let key = try? JoinKey(text: text) {

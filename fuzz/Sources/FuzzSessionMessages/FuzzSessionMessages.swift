@@ -3,7 +3,7 @@ import MeshWire
 /// Every session-layer datagram decoder on arbitrary bytes. Invariants: no trap, and any
 /// message that decodes re-encodes to exactly the input.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSessionMessages(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     _ = try? peekMessageType(bytes[...])
     if let m = try? HandshakeInitiation(decoding: bytes[...]) {

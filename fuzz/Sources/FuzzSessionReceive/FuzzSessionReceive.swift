@@ -26,7 +26,7 @@ struct CounterRandom: RandomNumberGenerator, Sendable {
 /// datagrams separated by the 4-byte marker "MMSP". Invariants: no trap, and nothing is
 /// delivered from bytes the peer did not encrypt.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSessionReceive(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let control = bytes[0]
