@@ -11,6 +11,12 @@ public struct NewReno: Sendable, Equatable {
     public private(set) var recoveryStartTime: Instant?
     /// Bytes acknowledged in congestion avoidance not yet turned into window growth.
     private var bytesAckedInAvoidance = 0
+    /// Window and threshold before the current recovery period's reduction, and how many of
+    /// the losses behind it turned out spurious: when all did, the reduction is undone.
+    private var beforeRecovery: Undo?
+    private struct Undo: Equatable, Sendable { var window: Int; var threshold: Int }
+    private var recoveryLosses = 0
+    private var recoverySpurious = 0
 
     public init(maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
@@ -52,10 +58,16 @@ public struct NewReno: Sendable, Equatable {
         }
     }
 
-    /// Loss of packets, the newest of which was sent at `time` (§7.3.2, Appendix B.6): halve
-    /// the window once per recovery period.
-    public mutating func onCongestionEvent(sentAt time: Instant, now: Instant) {
-        if inRecovery(sentAt: time) { return }
+    /// Loss of `lostPackets` packets, the newest of which was sent at `time` (§7.3.2,
+    /// Appendix B.6): halve the window once per recovery period.
+    public mutating func onCongestionEvent(sentAt time: Instant, now: Instant, lostPackets: Int = 1) {
+        if inRecovery(sentAt: time) {
+            recoveryLosses += lostPackets
+            return
+        }
+        beforeRecovery = Undo(window: congestionWindow, threshold: slowStartThreshold)
+        recoveryLosses = lostPackets
+        recoverySpurious = 0
         recoveryStartTime = now
         let reduced = congestionWindow * StreamConstants.lossReductionNumerator / StreamConstants.lossReductionDenominator
         slowStartThreshold = max(reduced, minimumWindow)
@@ -63,8 +75,22 @@ public struct NewReno: Sendable, Equatable {
         bytesAckedInAvoidance = 0
     }
 
+    /// Packets declared lost at these times were acknowledged after all (RFC 9002 §6.1
+    /// allows reacting to spurious losses). When every loss of the current recovery period
+    /// was spurious, the window reduction is undone.
+    public mutating func onSpuriousLosses(_ declaredAt: [Instant]) {
+        guard let start = recoveryStartTime, let before = beforeRecovery else { return }
+        recoverySpurious += declaredAt.filter { $0 >= start }.count
+        guard recoverySpurious >= recoveryLosses else { return }
+        congestionWindow = max(congestionWindow, before.window)
+        slowStartThreshold = before.threshold
+        beforeRecovery = nil
+        recoveryStartTime = nil
+    }
+
     /// Persistent congestion (§7.6.2): back to the minimum window.
     public mutating func onPersistentCongestion() {
+        beforeRecovery = nil
         congestionWindow = minimumWindow
         recoveryStartTime = nil
         bytesAckedInAvoidance = 0

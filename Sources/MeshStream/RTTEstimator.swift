@@ -51,14 +51,6 @@ public struct RTTEstimator: Sendable, Equatable {
         smoothed + max(variation * 4, StreamConstants.granularity) + maxAckDelay
     }
 
-    /// How long after a later packet was acknowledged an earlier one counts as lost (§6.1.2):
-    /// max(9/8 × max(smoothed, latest), kGranularity).
-    public var lossDelay: Duration {
-        let base = max(smoothed, latest)
-        let delay = base * Int(StreamConstants.timeThresholdNumerator) / Int(StreamConstants.timeThresholdDenominator)
-        return max(delay, StreamConstants.granularity)
-    }
-
     /// The span of losses that means persistent congestion (§7.6.1).
     public func persistentCongestionDuration(maxAckDelay: Duration = StreamConstants.maxAckDelay) -> Duration {
         probeTimeout(maxAckDelay: maxAckDelay) * Int(StreamConstants.persistentCongestionThreshold)

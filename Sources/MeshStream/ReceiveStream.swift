@@ -70,7 +70,7 @@ struct ReceiveStream: Sendable {
             buffer.append(contentsOf: slice)
         } else {
             let needed = index + slice.count
-            if buffer.count < needed { buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count)) }
+            if buffer.count < needed { buffer.append(contentsOf: [UInt8](repeating: 0, count: needed - buffer.count)) }
             buffer.replaceSubrange(index..<needed, with: slice)
         }
         received.insert(start..<end)

@@ -28,6 +28,10 @@ struct SentPacket: Sendable {
     var ackEliciting: Bool
     var frames: [SentFrame]
     var state: State = .outstanding
+    /// Once lost: when, and how far behind the largest acknowledged packet it was (in
+    /// packets sent; 0 when the time threshold condemned it).
+    var declaredLostAt: Instant?
+    var lossDistance: UInt64 = 0
 }
 
 /// The sending half of packet-level reliability (RFC 9002 §6, Appendix A): the packets in
@@ -45,6 +49,11 @@ struct SentPacketTracker: Sendable {
     private(set) var timeOfLastAckEliciting: Instant?
     /// When the earliest not-yet-lost packet before the largest acknowledged times out.
     private(set) var lossTime: Instant?
+    /// Packets declared lost, oldest first, to recognise spurious losses.
+    private var recentlyLost = Deque<SentPacket>()
+    /// Current reordering thresholds (RFC 9002 §6.1.1, §6.1.2), adapted to spurious losses.
+    private(set) var packetThreshold = StreamConstants.packetThreshold
+    private(set) var timeThresholdNumerator = StreamConstants.timeThresholdNumerator
 
     struct AckResult {
         /// Newly acknowledged packets, including ones already declared lost (their frames
@@ -53,6 +62,8 @@ struct SentPacketTracker: Sendable {
         /// latest_rtt when the largest acknowledged is newly acknowledged and something
         /// ack-eliciting was (RFC 9002 §5.1).
         var rttSample: Duration?
+        /// Packets acknowledged after having been declared lost.
+        var spurious: [SentPacket] = []
     }
 
     struct LossResult {
@@ -94,10 +105,13 @@ struct SentPacketTracker: Sendable {
         var largestNewlyAcked: SentPacket?
         var anyAckEliciting = false
         for range in ack.ranges.reversed() {
+            findSpuriousLosses(in: range, into: &result)
             var i = firstIndex(atLeast: range.lowerBound)
             while i < packets.count, packets[i].packetNumber <= range.upperBound {
                 let previous = packets[i].state
-                if previous != .acknowledged {
+                if previous == .lost {
+                    packets[i].state = .acknowledged  // reported through `recentlyLost`
+                } else if previous == .outstanding {
                     packets[i].state = .acknowledged
                     let p = packets[i]
                     if previous == .outstanding, p.ackEliciting {
@@ -125,6 +139,36 @@ struct SentPacketTracker: Sendable {
         return result
     }
 
+    /// Moves remembered lost packets that `range` acknowledges into the result, and widens
+    /// the threshold that condemned each one.
+    private mutating func findSpuriousLosses(in range: ClosedRange<UInt64>, into result: inout AckResult) {
+        guard let first = recentlyLost.first, let last = recentlyLost.last,
+              range.upperBound >= first.packetNumber, range.lowerBound <= last.packetNumber else { return }
+        var lo = 0, hi = recentlyLost.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if recentlyLost[mid].packetNumber < range.lowerBound { lo = mid + 1 } else { hi = mid }
+        }
+        while lo < recentlyLost.count, recentlyLost[lo].packetNumber <= range.upperBound {
+            let p = recentlyLost.remove(at: lo)
+            if p.lossDistance > 0 {
+                packetThreshold = min(max(packetThreshold, p.lossDistance + 1), StreamConstants.maxPacketThreshold)
+            } else {
+                timeThresholdNumerator = min(timeThresholdNumerator + 1, StreamConstants.maxTimeThresholdNumerator)
+            }
+            result.acked.append(p)
+            result.spurious.append(p)
+        }
+    }
+
+    /// How long after a later packet was acknowledged an earlier one counts as lost (§6.1.2):
+    /// max(threshold × max(smoothed, latest), kGranularity), threshold 9/8 at first.
+    func lossDelay(_ rtt: RTTEstimator) -> Duration {
+        let base = max(rtt.smoothed, rtt.latest)
+        let delay = base * Int(timeThresholdNumerator) / Int(StreamConstants.timeThresholdDenominator)
+        return max(delay, StreamConstants.granularity)
+    }
+
     /// Declares lost every outstanding packet sent before the largest acknowledged one that
     /// is `packetThreshold` packets or `lossDelay` older than it (RFC 9002 §6.1), and sets
     /// `lossTime` for the rest. `persistentDuration` is nil before the first RTT sample.
@@ -146,8 +190,12 @@ struct SentPacketTracker: Sendable {
             case .lost:
                 break
             case .outstanding:
-                if largestSequence >= p.sequence + StreamConstants.packetThreshold || p.timeSent <= lostSendTime {
+                let distance = largestSequence > p.sequence ? largestSequence - p.sequence : 0
+                if distance >= packetThreshold || p.timeSent <= lostSendTime {
                     packets[i].state = .lost
+                    packets[i].declaredLostAt = now
+                    packets[i].lossDistance = distance >= packetThreshold ? distance : 0
+                    remember(packets[i])
                     if p.ackEliciting {
                         bytesInFlight -= p.size
                         ackElicitingInFlight -= 1
@@ -172,6 +220,11 @@ struct SentPacketTracker: Sendable {
         return result
     }
 
+    private mutating func remember(_ p: SentPacket) {
+        recentlyLost.append(p)
+        if recentlyLost.count > StreamConstants.maxRememberedLostPackets { recentlyLost.removeFirst() }
+    }
+
     /// The oldest outstanding ack-eliciting packet, whose content a probe resends.
     var oldestOutstandingAckEliciting: SentPacket? {
         packets.first { $0.state == .outstanding && $0.ackEliciting }
@@ -186,6 +239,7 @@ struct SentPacketTracker: Sendable {
     /// Forgets everything (the connection closed).
     mutating func discardAll() {
         packets.removeAll()
+        recentlyLost.removeAll()
         bytesInFlight = 0
         ackElicitingInFlight = 0
         lossTime = nil

@@ -9,6 +9,10 @@ extension StreamConnection {
         if let sample = result.rttSample {
             rtt.update(sample: sample, ackDelay: ack.ackDelayDuration, now: clock)
         }
+        if !result.spurious.isEmpty {
+            counters.spuriousLosses += result.spurious.filter(\.ackEliciting).count
+            congestion.onSpuriousLosses(result.spurious.compactMap(\.declaredLostAt))
+        }
         let windowLimited = congestion.isWindowLimited(bytesInFlight: inFlightBefore)
         for packet in result.acked {
             if packet.state == .outstanding, packet.ackEliciting {
@@ -71,17 +75,21 @@ extension StreamConnection {
     /// Runs loss detection and repairs what was lost; one congestion event per detection.
     mutating func detectLosses() {
         let result = sentPackets.detectLosses(
-            now: clock, lossDelay: rtt.lossDelay,
+            now: clock, lossDelay: sentPackets.lossDelay(rtt),
             persistentDuration: rtt.hasSample ? rtt.persistentCongestionDuration() : nil,
             firstSampleTime: rtt.firstSampleTime)
         guard !result.lost.isEmpty else { return }
-        counters.packetsLost += result.lost.count
         var newestLost: Instant?
+        var count = 0
         for packet in result.lost {
-            if packet.ackEliciting { newestLost = max(newestLost ?? packet.timeSent, packet.timeSent) }
+            if packet.ackEliciting {
+                newestLost = max(newestLost ?? packet.timeSent, packet.timeSent)
+                count += 1
+            }
             for frame in packet.frames { repair(frame) }
         }
-        if let sent = newestLost { congestion.onCongestionEvent(sentAt: sent, now: clock) }
+        counters.packetsLost += count
+        if let sent = newestLost { congestion.onCongestionEvent(sentAt: sent, now: clock, lostPackets: count) }
         if result.persistentCongestion { congestion.onPersistentCongestion() }
     }
 

@@ -63,6 +63,15 @@ public enum StreamConstants {
     /// Time threshold as a multiple of max(smoothed RTT, latest RTT): 9/8 (§6.1.2).
     public static let timeThresholdNumerator: Int64 = 9
     public static let timeThresholdDenominator: Int64 = 8
+    /// Reordering adaptation (§6.1: "implementations can detect spurious retransmissions
+    /// and increase the packet or time reordering threshold"). When a packet declared lost
+    /// is acknowledged after all, the packet threshold grows past the distance that
+    /// condemned it (up to this maximum)...
+    public static let maxPacketThreshold: UInt64 = 256
+    /// ...or, if time condemned it, the time threshold grows by 1/8 RTT (up to 2 RTT).
+    public static let maxTimeThresholdNumerator: Int64 = 16
+    /// Packets declared lost that are remembered, to recognise late acknowledgements.
+    public static let maxRememberedLostPackets = 512
     /// Timer granularity (§6.1.2, kGranularity).
     public static let granularity: Duration = .milliseconds(1)
     /// RTT assumed before the first sample (§6.2.2, kInitialRtt).

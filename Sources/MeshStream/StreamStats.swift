@@ -8,8 +8,10 @@ public struct StreamStats: Sendable, Equatable {
     public var bytesReceived = 0
     /// Payloads ignored because their packet number was already seen.
     public var duplicatePackets = 0
-    /// Packets declared lost.
+    /// Ack-eliciting packets declared lost, and how many of those were acknowledged later
+    /// (reordering rather than loss).
     public var packetsLost = 0
+    public var spuriousLosses = 0
     /// Packets carrying data sent before, or sent as probes.
     public var retransmittedPackets = 0
     /// Probe timeouts that fired.

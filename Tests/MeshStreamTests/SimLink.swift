@@ -87,5 +87,22 @@ func expectedByte(stream id: StreamID, offset: Int, salt: UInt64) -> UInt8 {
 }
 
 func expectedBytes(stream id: StreamID, range: Range<Int>, salt: UInt64) -> [UInt8] {
-    range.map { expectedByte(stream: id, offset: $0, salt: salt) }
+    [UInt8](unsafeUninitializedCapacity: range.count) { buffer, count in
+        var i = 0
+        for offset in range.lowerBound..<range.upperBound {
+            buffer[i] = expectedByte(stream: id, offset: offset, salt: salt)
+            i += 1
+        }
+        count = range.count
+    }
+}
+
+/// Whether `bytes` are the test stream's bytes from `offset` on.
+func matchesExpected(_ bytes: [UInt8], stream id: StreamID, offset: Int, salt: UInt64) -> Bool {
+    bytes.withUnsafeBufferPointer { buffer in
+        for i in 0..<buffer.count where buffer[i] != expectedByte(stream: id, offset: offset + i, salt: salt) {
+            return false
+        }
+        return true
+    }
 }

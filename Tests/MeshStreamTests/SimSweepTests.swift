@@ -44,16 +44,31 @@ final class SimSweepTests: XCTestCase {
         if !failedSeeds.isEmpty { print("stream sweep failed seeds: \(failedSeeds.prefix(50))") }
     }
 
-    /// One seed: random conditions, 1–4 streams each way of 0–40 KB, small send buffers so
-    /// writes fall short and resume on `.writable`.
+    /// One seed: random conditions; 2–4 streams each way of 0–64 KB (0–12 KB with tiny datagrams); small send buffers so
+    /// writes fall short and resume on `.writable`; on a third of the seeds the smallest
+    /// flow-control windows (so credit runs out and MAX_STREAM_DATA / MAX_DATA must get
+    /// through the loss), and datagram sizes from the minimum to 1452 bytes.
     static func runSeed(_ seed: UInt64) -> Outcome {
         var rng = SimRandom(seed: seed)
         let conditions = SimConditions.random(using: &rng, maxLoss: 0.2, horizon: .seconds(3))
-        let config = StreamConfig(streamSendBuffer: 16 * 1024 + Int(rng.next() % 32_768),
+        var config = StreamConfig(streamSendBuffer: 16 * 1024 + Int(rng.next() % 32_768),
                                   connectionSendBuffer: 48 * 1024, idleTimeout: .seconds(30))
+        switch rng.next() % 6 {
+        case 0: config.maxDatagramPayload = StreamConstants.minimumMaxDatagramPayload + Int(rng.next() % 200)
+        case 1: config.maxDatagramPayload = 1452
+        default: break
+        }
+        if rng.next() % 3 == 0 {
+            config.initialStreamWindow = StreamConstants.initialMaxStreamData
+            config.maxStreamWindow = 32 * 1024
+            config.initialConnectionWindow = StreamConstants.initialMaxData
+            config.maxConnectionWindow = StreamConstants.initialMaxData
+        }
         var link = SimLink(seed: rng.next(), conditions: conditions, configA: config, configB: config)
-        let planA = (0..<(1 + Int(rng.next() % 4))).map { _ in Int(rng.next() % 40_001) }
-        let planB = (0..<(1 + Int(rng.next() % 4))).map { _ in Int(rng.next() % 40_001) }
+        // Tiny datagrams carry less per packet: keep their streams shorter.
+        let maxStream = UInt64(config.maxDatagramPayload < 600 ? 12_288 : 65_536)
+        let planA = (0..<(2 + Int(rng.next() % 3))).map { _ in Int(rng.next() % (maxStream + 1)) }
+        let planB = (0..<(2 + Int(rng.next() % 3))).map { _ in Int(rng.next() % (maxStream + 1)) }
         let salt = rng.next()
         var appA = StreamApp(plan: planA, peerPlan: PumpTests.peerPlan(planB, opener: .responder),
                              salt: salt, rng: rng.fork(), maxReadChunk: 1 + Int(rng.next() % 16_384))
@@ -89,7 +104,10 @@ final class SimSweepTests: XCTestCase {
         if appA.peakUnacknowledged > config.connectionSendBuffer || appB.peakUnacknowledged > config.connectionSendBuffer {
             f.append("send buffer exceeded: \(appA.peakUnacknowledged), \(appB.peakUnacknowledged)")
         }
-        if !f.isEmpty { f.append("conditions: \(conditions) plans \(planA) / \(planB) steps \(steps)") }
+        if link.largestPayload > config.maxDatagramPayload {
+            f.append("a payload of \(link.largestPayload) bytes exceeds \(config.maxDatagramPayload)")
+        }
+        if !f.isEmpty { f.append("conditions: \(conditions) plans \(planA) / \(planB) datagram \(config.maxDatagramPayload) window \(config.initialStreamWindow) steps \(steps)") }
         outcome.failures = f
         return outcome
     }

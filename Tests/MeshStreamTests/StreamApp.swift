@@ -85,8 +85,7 @@ struct StreamApp {
         while true {
             let bytes = c.read(from: id, max: 1 + Int(rng.next() % UInt64(maxReadChunk)))
             if bytes.isEmpty { break }
-            let want = expectedBytes(stream: id, range: inc.read..<(inc.read + bytes.count), salt: salt)
-            if bytes != want {
+            if !matchesExpected(bytes, stream: id, offset: inc.read, salt: salt) {
                 failures.append("stream \(id): wrong bytes at offset \(inc.read)")
                 return
             }
