@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mcpmesh", targets: ["mcpmesh"]),
+        .executable(name: "mcpmesh-coordinator", targets: ["mcpmesh-coordinator"]),
         // Libraries for the fuzz package (fuzz/) and future embedders.
         .library(name: "MeshWire", targets: ["MeshWire"]),
         .library(name: "Noise", targets: ["Noise"]),
@@ -19,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Crypto: libsodium, imported only by MeshCrypto.
@@ -55,10 +60,28 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
 
+        // Coordinator services: registry-backed admin plane, control, discovery, relay.
+        .target(name: "Coordinator", dependencies: [
+            "Registry", "Policy", "ControlCore", "MeshWire", "MeshCrypto", "MeshNet", "MeshStream",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
         // Executables.
         .executableTarget(name: "mcpmesh", dependencies: [
             "MeshCrypto", "Noise", "MeshTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "mcpmesh-coordinator", dependencies: [
+            "Coordinator", "MeshCrypto", "MeshWire",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Tests: one target per module.
@@ -76,6 +99,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "ControlCoreTests", dependencies: ["ControlCore", "Policy", "MeshWire", "MeshCrypto"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Registry", "Policy", "ControlCore", "MeshWire", "MeshCrypto"]),
         .testTarget(name: "mcpmeshTests", dependencies: ["mcpmesh"]),
     ],
     swiftLanguageModes: [.v6]
