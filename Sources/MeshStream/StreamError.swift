@@ -12,7 +12,7 @@ public enum StreamError: Error, Equatable, Sendable, CustomStringConvertible {
     case valueTooLarge(field: String, value: UInt64, limit: UInt64, at: Int)
     /// An ACK frame whose ranges run below packet number 0 or are otherwise impossible.
     case invalidAckRange(at: Int)
-    /// An ACK frame with more ranges than a decoder accepts.
+    /// An ACK frame whose ACK Range Count field allows more ranges than a decoder accepts.
     case tooManyAckRanges(UInt64, at: Int)
     /// The peer sent more data than the credit it was given.
     case flowControl(stream: StreamID?, limit: UInt64, offset: UInt64)
@@ -52,7 +52,7 @@ public enum StreamError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidAckRange(at):
             return "ACK frame at byte \(at) has ranges below packet number 0"
         case let .tooManyAckRanges(count, at):
-            return "ACK frame at byte \(at) declares \(count) ranges, more than \(StreamConstants.maxDecodedAckRanges)"
+            return "ACK Range Count \(count) at byte \(at) exceeds \(StreamConstants.maxDecodedAckRanges - 1)"
         case let .flowControl(stream, limit, offset):
             let scope = stream.map { "stream \($0)" } ?? "the connection"
             return "peer sent data up to offset \(offset) on \(scope), beyond its credit of \(limit)"
