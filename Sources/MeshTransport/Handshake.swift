@@ -6,11 +6,13 @@ import Noise
 /// "Handshake"). One function per message, as in the WireGuard paper §5.4.2–5.4.3. These
 /// do the cryptography only; MACs, indices and peer state are the caller's.
 enum Handshake {
-    /// The payload of message 1: TAI64N timestamp (12 bytes) then the initiator's epoch
-    /// (8 bytes, little-endian).
+    /// The payload of message 1: TAI64N timestamp (12 bytes), the initiator's epoch
+    /// (8 bytes, little-endian), and the initiator's Ed25519 identity key (32 bytes), which
+    /// the responder checks against the static key the handshake authenticated.
     struct InitiationPayload: Equatable {
         var timestamp: Timestamp
         var epoch: UInt64
+        var identity: IdentityPublicKey
     }
 
     /// An initiation waiting for its response.
@@ -27,12 +29,14 @@ enum Handshake {
                                     s: localStatic, rs: remoteStatic, ephemeral: ephemeral)
         var body = payload.timestamp.bytes
         appendLE(&body, payload.epoch)
+        body += payload.identity.raw.bytes
         let noise = try hs.writeMessage(payload: body, rng: &rng)
         return (HandshakeInitiation(sender: localIndex, noise: noise), Pending(state: hs, localIndex: localIndex))
     }
 
     /// Reads an initiation as responder. Returns the handshake state (ready to write the
-    /// response), the initiator's static key and its payload.
+    /// response), the initiator's static key and its payload; the payload is nil when it
+    /// is malformed or its identity key does not convert to the authenticated static key.
     /// `ephemeral` fixes the responder's ephemeral key (the worked example only).
     static func consumeInitiation(_ msg: HandshakeInitiation, localStatic: StaticSecretKey,
                                   ephemeral: EphemeralSecretKey? = nil)
@@ -42,8 +46,10 @@ enum Handshake {
                                     s: localStatic, ephemeral: ephemeral)
         let body = try hs.readMessage(msg.noise)
         guard let rs = hs.remoteStatic else { throw .missingKey("the initiator's static key") }
-        guard body.count == 20, let ts = Timestamp(bytes: Array(body[0..<12])) else { return (hs, rs, nil) }
-        return (hs, rs, InitiationPayload(timestamp: ts, epoch: readLE(body[12..<20])))
+        guard body.count == 52, let ts = Timestamp(bytes: Array(body[0..<12])),
+              let identity = try? IdentityPublicKey(bytes: Array(body[20..<52])),
+              (try? identity.noiseStaticKey()) == rs else { return (hs, rs, nil) }
+        return (hs, rs, InitiationPayload(timestamp: ts, epoch: readLE(body[12..<20]), identity: identity))
     }
 
     /// Writes the response; returns it with the keys (send, receive) of the responder.

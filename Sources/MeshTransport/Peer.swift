@@ -13,6 +13,8 @@ struct Peer<Address: TransportAddress>: Sendable {
     /// packet) is found again.
     var configuredEndpoint: Address?
     var cookies: CookieGenerator
+    /// Added by admission of an unknown initiator rather than by the caller.
+    var admitted = false
 
     // Handshake.
     var pending: Handshake.Pending?

@@ -67,16 +67,26 @@ extension SessionManager {
             stats.handshakeDecryptFailed += 1
             return
         }
-        // Unknown static keys get no answer at all.
-        guard peers[remoteStatic] != nil else {
-            stats.unknownPeer += 1
-            return
-        }
-        let s = remoteStatic
         guard let payload else {
             stats.malformed += 1
             return
         }
+        // Unknown static keys get no answer at all, unless this node admits newcomers
+        // (a coordinator taking joins, a perf server) and has room for them.
+        if peers[remoteStatic] == nil {
+            guard case .any(let maxAdmitted) = config.admission, admittedCount < maxAdmitted,
+                  payload.identity != localIdentity else {
+                stats.unknownPeer += 1
+                return
+            }
+            var newcomer = Peer<Address>(identity: payload.identity, staticKey: remoteStatic)
+            newcomer.admitted = true
+            peers[remoteStatic] = newcomer
+            byIdentity[payload.identity] = remoteStatic
+            admittedCount += 1
+            stats.peersAdmitted += 1
+        }
+        let s = remoteStatic
         guard payload.timestamp > peers[s]!.lastInitiationTimestamp else {
             stats.replayedInitiation += 1
             return

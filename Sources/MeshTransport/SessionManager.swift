@@ -32,6 +32,8 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
     var byIdentity: [IdentityPublicKey: StaticPublicKey] = [:]
     var indices = IndexTable()
     var checker: CookieChecker
+    /// Peers added by admission (not by `addPeer`), counted against the admission limit.
+    var admittedCount = 0
     public internal(set) var stats = SessionStats()
 
     // Load tracking for cookies.
@@ -77,6 +79,10 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
         if peers[s] == nil {
             peers[s] = Peer(identity: identity, staticKey: s)
             byIdentity[identity] = s
+        } else if peers[s]!.admitted {
+            // An admitted newcomer the caller now allows explicitly.
+            peers[s]!.admitted = false
+            admittedCount -= 1
         }
         if let endpoint {
             peers[s]!.endpoint = endpoint
@@ -88,6 +94,7 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
     public mutating func removePeer(_ identity: IdentityPublicKey) {
         guard let s = byIdentity.removeValue(forKey: identity) else { return }
         zeroKeys(s)
+        if peers[s]?.admitted == true { admittedCount -= 1 }
         peers[s] = nil
     }
 
@@ -187,7 +194,7 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
         indices.remove(peers[s]!.pending?.localIndex)
         let localIndex = indices.allocate(.handshake(s), rng: &rng)
         let payload = Handshake.InitiationPayload(timestamp: Timestamp(unixNanoseconds: config.wallClockAtZero &+ now.nanoseconds),
-                                                  epoch: epoch)
+                                                  epoch: epoch, identity: localIdentity)
         guard let (msg, pending) = try? Handshake.createInitiation(localStatic: localStatic, remoteStatic: s,
                                                                   localIndex: localIndex, payload: payload, rng: &rng) else {
             indices.remove(localIndex)

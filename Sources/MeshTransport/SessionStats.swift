@@ -9,6 +9,7 @@ public struct SessionStats: Sendable, Equatable {
     public var cookieRepliesRejected = 0
     public var handshakeDecryptFailed = 0
     public var unknownPeer = 0
+    public var peersAdmitted = 0
     public var replayedInitiation = 0
     public var initiationRateLimited = 0
     public var unknownIndex = 0

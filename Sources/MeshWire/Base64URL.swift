@@ -9,15 +9,17 @@ public enum Base64URL {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    /// Nil unless `text` is base64url (padding optional) and nothing else.
+    /// Nil unless `text` is canonical unpadded base64url: no padding, and no set bits in
+    /// the unused low bits of the last character (so each byte string has exactly one
+    /// text form, and a changed last character never decodes to the same bytes).
     public static func decode(_ text: String) -> [UInt8]? {
         guard text.utf8.allSatisfy({ c in
-            (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x2d || c == 0x5f || c == 0x3d
+            (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x2d || c == 0x5f
         }) else { return nil }
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        s = s.replacingOccurrences(of: "=", with: "")
         guard s.count % 4 != 1 else { return nil }
         s += String(repeating: "=", count: (4 - s.count % 4) % 4)
-        return Data(base64Encoded: s).map { Array($0) }
+        guard let bytes = Data(base64Encoded: s).map({ Array($0) }), encode(bytes) == text else { return nil }
+        return bytes
     }
 }

@@ -1,12 +1,12 @@
 /// Handshake initiation (type 1). See `Messages.swift` for the layout.
 public struct HandshakeInitiation: Equatable, Sendable {
     public var sender: SessionIndex
-    /// The Noise IK first message: ephemeral, encrypted static, encrypted payload (108 bytes).
+    /// The Noise IK first message: ephemeral, encrypted static, encrypted payload (148 bytes).
     public var noise: [UInt8]
     public var mac1: [UInt8]
     public var mac2: [UInt8]
 
-    public static let noiseLength = 32 + 48 + 20 + 16
+    public static let noiseLength = 32 + 48 + 52 + 16
 
     public init(sender: SessionIndex, noise: [UInt8], mac1: [UInt8] = .init(repeating: 0, count: 16),
                 mac2: [UInt8] = .init(repeating: 0, count: 16)) {
@@ -24,9 +24,9 @@ public struct HandshakeInitiation: Equatable, Sendable {
         try checkHeader(b, .handshakeInitiation, "handshake initiation")
         let s = b.startIndex
         sender = SessionIndex(readU32(b, 4))
-        noise = Array(b[(s + 8)..<(s + 124)])
-        mac1 = Array(b[(s + 124)..<(s + 140)])
-        mac2 = Array(b[(s + 140)..<(s + 156)])
+        noise = Array(b[(s + 8)..<(s + 156)])
+        mac1 = Array(b[(s + 156)..<(s + 172)])
+        mac2 = Array(b[(s + 172)..<(s + 188)])
     }
 
     public func encoded() -> [UInt8] {

@@ -3,15 +3,16 @@
 ///
 /// Layouts, byte offsets in brackets:
 ///
-///     HandshakeInitiation (156 bytes)
+///     HandshakeInitiation (188 bytes)
 ///       [0]        type = 1
 ///       [1..<4]    reserved, zero
 ///       [4..<8]    sender index
 ///       [8..<40]   ephemeral public key (clear)
 ///       [40..<88]  static public key, encrypted (32 + 16 tag)
-///       [88..<124] payload, encrypted: TAI64N timestamp (12) + sender epoch (8), + 16 tag
-///       [124..<140] mac1
-///       [140..<156] mac2
+///       [88..<156] payload, encrypted: TAI64N timestamp (12) + sender epoch (8) +
+///                  sender identity key (32), + 16 tag
+///       [156..<172] mac1
+///       [172..<188] mac2
 ///
 ///     HandshakeResponse (100 bytes)
 ///       [0] type = 2, [1..<4] reserved
@@ -53,16 +54,17 @@ public enum WireSize {
     public static let key = 32
     public static let timestamp = 12
     public static let epoch = 8
+    public static let identity = 32
     public static let cookieNonce = 24
 
-    public static let initiation = 156
+    public static let initiation = 188
     public static let response = 100
     public static let cookieReply = 64
     public static let transportHeader = 16
     public static let transportMinimum = transportHeader + tag
 
     /// Offsets of mac1 within the handshake messages; mac2 follows mac1.
-    public static let initiationMAC1 = 124
+    public static let initiationMAC1 = 156
     public static let responseMAC1 = 68
 }
 

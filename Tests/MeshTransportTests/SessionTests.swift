@@ -323,3 +323,42 @@ final class SessionLimitTests: XCTestCase {
         XCTAssertNil(h.nodes[0].manager.nextSendCounter(to: h.nodes[1].publicKey, now: h.now))
     }
 }
+
+final class AdmissionTests: XCTestCase {
+    func testAdmittingResponderLearnsIdentitiesUpToItsLimit() throws {
+        var h = Harness(seed: 21, conditions: SimConditions(delay: .milliseconds(2)))
+        let server = h.addNode(host: 0x0a00_0001)
+        let config = SessionConfig(wallClockAtZero: h.wallClock, admission: .any(maxAdmitted: 2))
+        h.nodes[server].manager = SessionManager(identity: h.nodes[server].identity, config: config, rng: SimRandom(seed: 1))
+        var clients: [Int] = []
+        for i in 0..<3 {
+            let c = h.addNode(host: 0x0a00_0010 + UInt32(i))
+            try h.nodes[c].manager.addPeer(h.nodes[server].publicKey, endpoint: h.nodes[server].address)
+            clients.append(c)
+        }
+        for c in clients { h.send([UInt8(c)], from: c, to: server) }
+        h.run(for: .seconds(2))
+        let known = Set(h.nodes[server].manager.peerIdentities)
+        XCTAssertEqual(known, Set(clients.prefix(2).map { h.nodes[$0].publicKey }), "the first two are admitted, by their real identity")
+        XCTAssertEqual(h.nodes[server].manager.stats.peersAdmitted, 2)
+        XCTAssertGreaterThanOrEqual(h.nodes[server].manager.stats.unknownPeer, 1)
+        XCTAssertEqual(h.nodes[server].delivered.map(\.payload).sorted { $0[0] < $1[0] }, clients.prefix(2).map { [UInt8($0)] })
+        // Removing one frees a slot for the third, which keeps retrying.
+        h.nodes[server].manager.removePeer(h.nodes[clients[0]].publicKey)
+        h.run(for: .seconds(10))
+        XCTAssertTrue(h.nodes[server].manager.peerIdentities.contains(h.nodes[clients[2]].publicKey))
+        XCTAssertEqual(h.nodes[server].delivered.last?.payload, [UInt8(clients[2])])
+    }
+
+    func testInitiationWhoseIdentityDoesNotMatchItsStaticKeyIsDropped() throws {
+        let a = IdentitySecretKey.generate(), b = IdentitySecretKey.generate(), liar = IdentitySecretKey.generate()
+        var rng = SimRandom(seed: 3)
+        let payload = Handshake.InitiationPayload(timestamp: Timestamp(unixNanoseconds: 1_800_000_000_000_000_000),
+                                                  epoch: 1, identity: liar.publicKey)
+        let (msg, _) = try Handshake.createInitiation(localStatic: a.noiseStaticKey(), remoteStatic: b.noiseStaticKey().publicKey,
+                                                      localIndex: SessionIndex(1), payload: payload, rng: &rng)
+        let (_, rs, parsed) = try Handshake.consumeInitiation(msg, localStatic: b.noiseStaticKey())
+        XCTAssertEqual(rs, a.noiseStaticKey().publicKey)
+        XCTAssertNil(parsed, "the claimed identity must convert to the authenticated static key")
+    }
+}

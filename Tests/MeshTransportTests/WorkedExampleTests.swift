@@ -32,7 +32,7 @@ final class WorkedExampleTests: XCTestCase {
 
         var unused = SystemRandom()
         let payload = Handshake.InitiationPayload(timestamp: Timestamp(unixNanoseconds: 1_764_000_000_123_456_789),
-                                                  epoch: 0x0807_0605_0403_0201)
+                                                  epoch: 0x0807_0605_0403_0201, identity: initiator.publicKey)
         let start = try HandshakeState(protocolName: .mcpmesh, initiator: true, prologue: SessionConstants.prologue,
                                        s: initiator.noiseStaticKey(), rs: responder.noiseStaticKey().publicKey)
         out.append(("handshake-hash-start", start.handshakeHash))
