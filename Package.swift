@@ -51,6 +51,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // Reliable streams over the UDP shell: a StreamConnection per peer on the packet
+        // path's event loop, and the `debug perf` client and server built on it.
+        .target(name: "MeshConnect", dependencies: [
+            "MeshNet", "MeshStream", "MeshTransport", "MeshWire", "MeshCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
         // Coordinator registry: SQLite through GRDB.
         .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
@@ -74,7 +82,9 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "mcpmesh", dependencies: [
-            "MeshCrypto", "Noise", "MeshTransport",
+            "MeshCrypto", "Noise", "MeshTransport", "MeshConnect", "MeshNet", "MeshStream", "MeshWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -91,6 +101,11 @@ let package = Package(
         .testTarget(name: "MeshTransportTests", dependencies: ["MeshTransport", "MeshWire", "MeshCrypto", "Noise", "MeshSim"]),
         .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
         .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
+        .testTarget(name: "MeshConnectTests", dependencies: [
+            "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "MeshCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "MeshNetTests", dependencies: [
             "MeshNet", "MeshTransport", "MeshWire", "MeshCrypto",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -4,12 +4,15 @@
 Written from the document alone: implements the primitives (§2), the
 Ed25519 -> X25519 conversion and the public-key text form (§3), the message
 layouts (§4), Noise IK as parameterised in §5, mac1/mac2 and cookie replies
-(§6) and transport data (§7), then reproduces every value of the worked
-example (§14) and compares it with the `<!-- example:NAME -->` hex blocks
-parsed from the document at run time. Join keys (§12) and signed envelopes
-(§13) have no example bytes in the document; for them the script checks that
-its own reading is self-consistent (build, parse back, detect corruption;
-sign, verify, reject a wrong context).
+(§6), the responder's processing of an initiation in the order of §5.3
+(including the identity binding of the initiation payload and the admission
+of newcomers) and transport data (§7), then reproduces every value of the
+worked example (§14) and compares it with the `<!-- example:NAME -->` hex
+blocks parsed from the document at run time. Join keys (§12, canonical
+base64url) and signed envelopes (§13) have no example bytes in the document;
+for them the script checks that its own reading is self-consistent (build,
+parse back, detect corruption and non-canonical encodings; sign, verify,
+reject a wrong context).
 
 Usage: python3 scripts/protocol_check.py [path/to/protocol.md]
 
@@ -400,8 +403,9 @@ class HandshakeIK:
 # ---------------------------------------------------------------------------
 
 TYPE_INITIATION, TYPE_RESPONSE, TYPE_COOKIE, TYPE_TRANSPORT = 1, 2, 3, 4
-LEN_INITIATION, LEN_RESPONSE, LEN_COOKIE, MIN_TRANSPORT = 156, 100, 64, 32
-MAC1_OFF = {TYPE_INITIATION: 124, TYPE_RESPONSE: 68}
+LEN_INITIATION, LEN_RESPONSE, LEN_COOKIE, MIN_TRANSPORT = 188, 100, 64, 32
+MAC1_OFF = {TYPE_INITIATION: 156, TYPE_RESPONSE: 68}
+LEN_INITIATION_PAYLOAD = 12 + 8 + 32   # §5.2: timestamp, epoch, identity key
 
 
 def header(t: int) -> bytes:
@@ -454,13 +458,22 @@ def parse_tai64n(b: bytes):
     return secs - 2 ** 62, ns
 
 
+def initiation_payload(timestamp: bytes, epoch: int, identity: bytes) -> bytes:
+    """§5.2: timestamp (12) || epoch (8, little-endian) || identity key (32)."""
+    assert len(timestamp) == 12 and len(identity) == 32
+    return timestamp + struct.pack("<Q", epoch) + identity
+
+
 def build_initiation(hs: HandshakeIK, sender_index: int, e_priv: bytes,
-                     timestamp: bytes, epoch: int, responder_static: bytes,
-                     cookie: bytes = None) -> bytes:
-    payload = timestamp + struct.pack("<Q", epoch)
+                     timestamp: bytes, epoch: int, identity: bytes,
+                     responder_static: bytes, cookie: bytes = None,
+                     payload: bytes = None) -> bytes:
+    """`payload` overrides the §5.2 payload (only for negative checks)."""
+    if payload is None:
+        payload = initiation_payload(timestamp, epoch, identity)
     body = hs.write_message_1(e_priv, payload)
     m = header(TYPE_INITIATION) + struct.pack("<I", sender_index) + body
-    assert len(m) == 124
+    assert len(m) == MAC1_OFF[TYPE_INITIATION] + len(payload) - LEN_INITIATION_PAYLOAD
     return add_macs(m, responder_static, cookie)
 
 
@@ -514,6 +527,105 @@ def open_transport(recv_key: bytes, m: bytes):
         raise ValueError("bad transport header")
     receiver_index, counter = struct.unpack("<IQ", m[4:16])
     return receiver_index, counter, AEAD_decrypt(recv_key, counter, b"", m[16:])
+
+
+# ---------------------------------------------------------------------------
+# §5.3 Processing an initiation (responder), in the document's order
+# ---------------------------------------------------------------------------
+
+HANDSHAKE_INITIATION_RATE = 0.050   # §9, seconds
+
+
+class Drop(Exception):
+    """A silent drop (§5.3: no reply of any kind); `step` is the §5.3 step."""
+
+    def __init__(self, step: int, reason: str):
+        super().__init__("step %d: %s" % (step, reason))
+        self.step = step
+        self.reason = reason
+
+
+class Responder:
+    """The responder side of §5.3: allowed peers (by identity key, §3),
+    optional admission of newcomers up to a limit, the last accepted
+    timestamp and acceptance time per peer, and the under-load switch."""
+
+    def __init__(self, identity_seed: bytes, allowed=(), admit_limit: int = 0,
+                 cookie_secret: bytes = None):
+        self.static_sk = ed25519_sk_to_curve25519(identity_seed)
+        self.static_pub = x25519_public(self.static_sk)
+        self.peers = {}          # X25519 static key -> identity key
+        self.admitted = set()    # static keys added by admission
+        self.admit_limit = admit_limit   # 0: this node does not admit
+        self.last_ts = {}        # static key -> (seconds, nanoseconds)
+        self.last_accept = {}    # static key -> monotonic time of acceptance
+        self.under_load = False
+        self.cookie_secret = cookie_secret
+        for identity in allowed:
+            self.allow(identity)
+
+    def allow(self, identity: bytes):
+        static = ed25519_pk_to_curve25519(identity)   # NotAnIdentity if invalid
+        if static in self.peers and self.peers[static] != identity:
+            # §3: A and -A MUST NOT both be allowed peers of one node
+            raise ValueError("identity and its negation both allowed")
+        self.peers[static] = identity
+
+    def process_initiation(self, m: bytes, now: float, src_ip: str, src_port: int,
+                           e_priv: bytes, sender_index: int, epoch: int,
+                           cookie_nonce: bytes = None):
+        """Returns ("cookie", reply) or ("response", response, identity, hs);
+        raises Drop otherwise."""
+        # 1. length, type, reserved
+        if not check_header(m, TYPE_INITIATION, LEN_INITIATION):
+            raise Drop(1, "length, type or reserved bytes")
+        # 2. mac1
+        if not check_mac1(m, self.static_pub):
+            raise Drop(2, "mac1")
+        # 3. under load: mac2, else a cookie reply
+        if self.under_load and not check_mac2(
+                m, make_cookie(self.cookie_secret, src_ip, src_port)):
+            nonce = cookie_nonce if cookie_nonce is not None else os.urandom(24)
+            return ("cookie", build_cookie_reply(m, self.static_pub, self.cookie_secret,
+                                                 src_ip, src_port, nonce))
+        # 4. Noise ReadMessage of bytes 8..<156
+        hs = HandshakeIK(False, self.static_sk)
+        try:
+            payload = hs.read_message_1(m[8:MAC1_OFF[TYPE_INITIATION]])
+        except (NoiseDecryptError, DHFailure) as e:
+            raise Drop(4, "Noise ReadMessage: " + type(e).__name__)
+        static = hs.rs
+        # 5. payload: 52 bytes, valid timestamp, identity converting to the static key
+        if len(payload) != LEN_INITIATION_PAYLOAD:
+            raise Drop(5, "payload length %d" % len(payload))
+        try:
+            ts = parse_tai64n(payload[:12])
+        except ValueError:
+            raise Drop(5, "invalid timestamp")
+        identity = payload[20:52]
+        try:
+            converted = ed25519_pk_to_curve25519(identity)
+        except NotAnIdentity as e:
+            raise Drop(5, "identity key does not convert: %s" % e)
+        if converted != static:
+            raise Drop(5, "identity key does not convert to the authenticated static key")
+        # 6. allowed peer, or admission of a newcomer up to the limit
+        if static not in self.peers:
+            if not self.admit_limit or len(self.admitted) >= self.admit_limit:
+                raise Drop(6, "not an allowed peer")
+            self.peers[static] = identity
+            self.admitted.add(static)
+        # 7. timestamp strictly greater than the last accepted from this peer
+        if static in self.last_ts and not ts > self.last_ts[static]:
+            raise Drop(7, "timestamp not newer (replay)")
+        # 8. HandshakeInitiationRate since the last accepted initiation
+        if static in self.last_accept and now - self.last_accept[static] < HANDSHAKE_INITIATION_RATE:
+            raise Drop(8, "initiation rate")
+        self.last_ts[static] = ts
+        self.last_accept[static] = now
+        response = build_response(hs, sender_index, struct.unpack("<I", m[4:8])[0],
+                                  e_priv, epoch, static)
+        return ("response", response, identity, hs)
 
 
 # ---------------------------------------------------------------------------
@@ -862,40 +974,48 @@ def main(argv):
     c.raises("timestamp.receiver-rejects-nanoseconds-1e9",
              lambda: parse_tai64n(struct.pack(">QI", 2 ** 62 + TS_SECS, 10 ** 9)), ValueError)
 
-    initiation = build_initiation(hs_i, I_INDEX, i_eph, ts, I_EPOCH, r_static_pub)
+    initiation = build_initiation(hs_i, I_INDEX, i_eph, ts, I_EPOCH, i_id_pub, r_static_pub)
     c.eq("example.initiation", X("initiation"), initiation)
     c.eq("layout.initiation-length", LEN_INITIATION, len(initiation))
     c.eq("layout.initiation-sender-index-bytes", bytes.fromhex("11223344"), initiation[4:8])
+    c.eq("layout.initiation-mac1-offset", 156, MAC1_OFF[TYPE_INITIATION])
+    c.eq("layout.initiation-noise-part-length", 32 + 48 + 68, 156 - 8)
 
     # --- responder processes the example initiation (§5.3) ------------------
     rx = X("initiation") or initiation
     c.true("responder.initiation-header", check_header(rx, TYPE_INITIATION, LEN_INITIATION))
     c.true("responder.initiation-mac1", check_mac1(rx, r_static_pub))
-    c.eq("responder.initiation-mac2-zero", bytes(16), rx[140:156])
+    c.eq("responder.initiation-mac2-zero", bytes(16), rx[172:188])
     try:
-        payload = hs_r.read_message_1(rx[8:124])
+        payload = hs_r.read_message_1(rx[8:156])
     except (NoiseDecryptError, DHFailure) as e:
         c.fail("responder.read-initiation", "success", type(e).__name__)
         payload = b""
     c.eq("responder.recovered-initiator-static", i_static_pub, hs_r.rs)
-    c.eq("responder.initiation-payload-length", 20, len(payload))
-    if len(payload) == 20:
+    c.eq("responder.initiation-payload-length", 52, len(payload))
+    if len(payload) == 52:
         try:
             got_ts = parse_tai64n(payload[:12])
         except ValueError as e:
             got_ts = str(e)
         c.eq("responder.recovered-timestamp", (TS_SECS, TS_NS_WIRE), got_ts)
         c.eq("responder.recovered-timestamp-bytes", ts, payload[:12])
-        c.eq("responder.recovered-initiator-epoch", I_EPOCH, struct.unpack("<Q", payload[12:])[0])
+        c.eq("responder.recovered-initiator-epoch", I_EPOCH, struct.unpack("<Q", payload[12:20])[0])
+        c.eq("responder.recovered-initiator-identity", i_id_pub, payload[20:52])
+        try:
+            conv = ed25519_pk_to_curve25519(payload[20:52])
+        except NotAnIdentity as e:
+            conv = "does not convert: %s" % e
+        c.eq("responder.identity-converts-to-authenticated-static", hs_r.rs, conv)
     c.eq("responder.initiator-sender-index", I_INDEX, struct.unpack("<I", rx[4:8])[0])
 
     # tampering: flip one byte inside the Noise part -> mac1 fails; with
     # fixed-up mac1, Noise ReadMessage must fail
     bad = bytearray(rx); bad[100] ^= 1
     c.true("responder.tampered-initiation-mac1-fails", not check_mac1(bytes(bad), r_static_pub))
-    bad2 = add_macs(bytes(bad[:124]), r_static_pub)
+    bad2 = add_macs(bytes(bad[:156]), r_static_pub)
     def _read_bad():
-        HandshakeIK(False, r_static_sk).read_message_1(bad2[8:124])
+        HandshakeIK(False, r_static_sk).read_message_1(bad2[8:156])
     c.raises("responder.tampered-initiation-noise-fails", _read_bad, NoiseDecryptError)
 
     # --- §4.2 response -----------------------------------------------------
@@ -981,23 +1101,23 @@ def main(argv):
     c.eq("initiator.cookie-reply-names-pending-initiation", I_INDEX,
          struct.unpack("<I", ry_cookie[4:8])[0])
     try:
-        got_cookie = open_cookie_reply(ry_cookie, r_static_pub, initiation[124:140])
+        got_cookie = open_cookie_reply(ry_cookie, r_static_pub, initiation[156:172])
     except (ValueError, InvalidTag) as e:
         got_cookie = "decrypt failed: " + type(e).__name__
     c.eq("initiator.cookie-decrypts", cookie, got_cookie)
     c.raises("initiator.cookie-wrong-mac1-fails",
              lambda: open_cookie_reply(ry_cookie, r_static_pub, bytes(16)), InvalidTag)
     c.raises("initiator.cookie-wrong-static-fails",
-             lambda: open_cookie_reply(ry_cookie, i_static_pub, initiation[124:140]), InvalidTag)
+             lambda: open_cookie_reply(ry_cookie, i_static_pub, initiation[156:172]), InvalidTag)
 
     # the same initiation, now carrying mac2 (same ephemeral and timestamp)
     if isinstance(got_cookie, bytes):
         hs_retry = HandshakeIK(True, i_static_sk, r_static_pub)
-        retry = build_initiation(hs_retry, I_INDEX, i_eph, ts, I_EPOCH, r_static_pub,
+        retry = build_initiation(hs_retry, I_INDEX, i_eph, ts, I_EPOCH, i_id_pub, r_static_pub,
                                  cookie=got_cookie)
         c.eq("example.initiation-with-mac2", X("initiation-with-mac2"), retry)
-        c.eq("cookie.retry-same-bytes-before-mac2", initiation[:140], retry[:140])
-        c.eq("cookie.retry-mac2-value", MAC(got_cookie, retry[:140]), retry[140:156])
+        c.eq("cookie.retry-same-bytes-before-mac2", initiation[:172], retry[:172])
+        c.eq("cookie.retry-mac2-value", MAC(got_cookie, retry[:172]), retry[172:188])
     # the responder (under load) checks mac1 and mac2 of the document's block
     rz = X("initiation-with-mac2")
     c.true("responder.retry-header", check_header(rz, TYPE_INITIATION, LEN_INITIATION))
@@ -1010,6 +1130,92 @@ def main(argv):
                not check_mac2(rz, make_cookie(seq(0x81), SRC_IP, SRC_PORT)))
         c.true("responder.first-initiation-lacks-mac2",
                not check_mac2(rx, make_cookie(R_secret, SRC_IP, SRC_PORT)))
+
+    # --- §5.3 the whole responder pipeline, in the document's order -------------
+    def _outcome(resp, m, now=0.0, port=SRC_PORT):
+        """("drop", step) / ("cookie", reply) / ("response", response, identity)."""
+        try:
+            r = resp.process_initiation(m, now, SRC_IP, port, r_eph, R_INDEX, R_EPOCH,
+                                        cookie_nonce=cr_nonce)
+        except Drop as d:
+            return ("drop", d.step)
+        return r[:3] if r[0] == "response" else r
+
+    def _initiation(static_sk, identity, timestamp=ts, payload=None):
+        return build_initiation(HandshakeIK(True, static_sk, r_static_pub), I_INDEX, i_eph,
+                                timestamp, I_EPOCH, identity, r_static_pub, payload=payload)
+
+    resp = Responder(r_seed, allowed=[i_id_pub])
+    c.eq("pipeline.example-initiation-answered-with-example-response",
+         ("response", X("response"), i_id_pub), _outcome(resp, rx, now=0.0))
+    c.eq("pipeline.replayed-initiation-dropped-at-step-7", ("drop", 7), _outcome(resp, rx, now=1.0))
+    ts_next = tai64n(TS_SECS + 1, 0)
+    c.eq("pipeline.newer-initiation-within-rate-dropped-at-step-8", ("drop", 8),
+         _outcome(resp, _initiation(i_static_sk, i_id_pub, ts_next), now=0.049))
+    c.eq("pipeline.newer-initiation-after-rate-accepted", "response",
+         _outcome(resp, _initiation(i_static_sk, i_id_pub, ts_next), now=0.050)[0])
+    c.eq("pipeline.not-allowed-initiator-dropped-at-step-6", ("drop", 6),
+         _outcome(Responder(r_seed), rx))
+    c.eq("pipeline.wrong-length-dropped-at-step-1", ("drop", 1), _outcome(resp, rx[:156]))
+    c.eq("pipeline.bad-mac1-dropped-at-step-2", ("drop", 2),
+         _outcome(resp, rx[:156] + bytes([rx[156] ^ 1]) + rx[157:]))
+    # an initiation in the old 20-byte-payload layout is 156 bytes: step 1
+    old = _initiation(i_static_sk, i_id_pub, payload=ts + struct.pack("<Q", I_EPOCH))
+    c.eq("pipeline.old-156-byte-initiation-dropped-at-step-1", ("drop", 1),
+         _outcome(Responder(r_seed, allowed=[i_id_pub]), old))
+    c.eq("pipeline.invalid-timestamp-dropped-at-step-5", ("drop", 5),
+         _outcome(Responder(r_seed, allowed=[i_id_pub]),
+                  _initiation(i_static_sk, i_id_pub, struct.pack(">QI", 2 ** 62 - 1, 0))))
+    # under load: the example initiation gets the example cookie reply, and
+    # the example retry (valid mac2) gets the example response
+    loaded = Responder(r_seed, allowed=[i_id_pub], cookie_secret=R_secret)
+    loaded.under_load = True
+    c.eq("pipeline.under-load-example-initiation-gets-example-cookie-reply",
+         ("cookie", X("cookie-reply")), _outcome(loaded, rx))
+    c.eq("pipeline.under-load-mac2-for-other-port-gets-cookie-reply", "cookie",
+         _outcome(loaded, rz, port=SRC_PORT + 1)[0])
+    c.eq("pipeline.under-load-example-retry-gets-example-response",
+         ("response", X("response"), i_id_pub), _outcome(loaded, rz))
+
+    # identity binding (§5.2, §5.3 step 5): the payload's identity key must
+    # convert to the static key Noise authenticated
+    m_seed = seq(0xD0)                      # a third party, "mallory"
+    m_id_pub = ed25519_seed_to_public(m_seed)
+    m_static_sk = ed25519_sk_to_curve25519(m_seed)
+    claims_other = _initiation(i_static_sk, m_id_pub)
+    c.true("identity.claiming-initiation-is-well-formed",
+           check_header(claims_other, TYPE_INITIATION, LEN_INITIATION)
+           and check_mac1(claims_other, r_static_pub))
+    both = Responder(r_seed, allowed=[i_id_pub, m_id_pub])
+    c.eq("identity.allowed-initiator-claiming-another-allowed-identity-dropped-at-step-5",
+         ("drop", 5), _outcome(both, claims_other))
+    c.eq("identity.claiming-responder-identity-dropped-at-step-5", ("drop", 5),
+         _outcome(Responder(r_seed, allowed=[i_id_pub]), _initiation(i_static_sk, r_id_pub)))
+    c.eq("identity.non-converting-identity-dropped-at-step-5", ("drop", 5),
+         _outcome(Responder(r_seed, allowed=[i_id_pub]),
+                  _initiation(i_static_sk, (1).to_bytes(32, "little"))))
+    # a newcomer claiming an allowed identity: dropped before the allowed-peer
+    # check, and an admitting node does not admit it
+    impostor = _initiation(m_static_sk, i_id_pub)
+    c.eq("identity.impostor-of-allowed-peer-dropped-at-step-5", ("drop", 5),
+         _outcome(Responder(r_seed, allowed=[i_id_pub]), impostor))
+    admitting = Responder(r_seed, admit_limit=1)
+    c.eq("identity.admitting-node-drops-impostor-at-step-5", ("drop", 5),
+         _outcome(admitting, impostor))
+    c.eq("identity.impostor-not-admitted", set(), admitting.admitted)
+    # admission of newcomers, up to the configured number
+    c.eq("admit.newcomer-admitted-by-identity", ("response", X("response"), i_id_pub),
+         _outcome(admitting, rx))
+    c.eq("admit.admitted-peer-recorded", {i_static_pub: i_id_pub}, admitting.peers)
+    c.eq("admit.beyond-limit-dropped-at-step-6", ("drop", 6),
+         _outcome(admitting, _initiation(m_static_sk, m_id_pub)))
+    # §3: -A converts to the same static key as A, so step 5 as written
+    # accepts a payload claiming -A from the holder of A
+    c.eq("identity.negated-claim-passes-step-5-as-written", ("response", bytes(neg)),
+         _outcome(Responder(r_seed, allowed=[i_id_pub]),
+                  _initiation(i_static_sk, bytes(neg)))[::2])
+    c.raises("identity.allowed-peers-refuse-A-and-minus-A",
+             lambda: Responder(r_seed, allowed=[i_id_pub, bytes(neg)]), ValueError)
 
     # --- §12 join keys (no example bytes: self-consistency) ---------------------
     J_SECRET = seq(0xC0)
@@ -1064,6 +1270,48 @@ def main(argv):
     c.raises("join.rejects-other-prefix",
              lambda: join_key_parse("mcpmesh-joim-" + jk[len(JOIN_PREFIX):]), JoinKeyError)
     c.raises("join.rejects-padding", lambda: join_key_parse(jk + "=="), JoinKeyError)
+    # canonical base64url (§12): keys whose length leaves 2 and 4 unused bits
+    # in the last character; setting one of those bits does not change the
+    # bytes a lenient decoder returns (so the checksum still matches), yet
+    # the key must be refused; so must padding and any other alphabet
+    for addr, unused in (("coord.mcpmesh.test:443", 2), ("coord.mesh.test:17443", 4)):
+        k = join_key_build(r_id_pub, J_SECRET, addr)
+        enc = k[len(JOIN_PREFIX):]
+        rawk = join_key_raw(r_id_pub, J_SECRET, addr)
+        c.eq("join.unused-bits-%d-in-last-character" % unused, unused,
+             {1: 4, 2: 2}.get(len(rawk) % 3, 0))
+        c.eq("join.roundtrip-%d-unused-bits" % unused, addr, join_key_parse(k)[2])
+        last = alphabet.index(enc[-1])
+        c.eq("join.last-character-unused-bits-zero-%d" % unused, 0, last & ((1 << unused) - 1))
+        for bit in range(unused):
+            bad_k = k[:-1] + alphabet[last | (1 << bit)]
+            c.eq("join.nonzero-unused-bit-%d-of-%d-lenient-decode-same-bytes" % (bit, unused),
+                 rawk, base64.urlsafe_b64decode(bad_k[len(JOIN_PREFIX):] + "=" * (-len(enc) % 4)))
+            c.raises("join.rejects-nonzero-unused-bit-%d-of-%d" % (bit, unused),
+                     lambda bad_k=bad_k: join_key_parse(bad_k), JoinKeyError)
+        padded = JOIN_PREFIX + base64.urlsafe_b64encode(rawk).decode("ascii")
+        c.true("join.padded-form-differs-%d" % unused, padded.endswith("="), padded)
+        c.raises("join.rejects-padding-%d" % unused, lambda padded=padded: join_key_parse(padded),
+                 JoinKeyError)
+        c.raises("join.rejects-padding-with-whitespace-%d" % unused,
+                 lambda padded=padded: join_key_parse(" " + padded + "\n"), JoinKeyError)
+        wrongly_accepted = []
+        for pos in range(len(JOIN_PREFIX), len(k)):
+            for ch in alphabet:
+                if ch != k[pos]:
+                    try:
+                        join_key_parse(k[:pos] + ch + k[pos + 1:])
+                    except JoinKeyError:
+                        continue
+                    wrongly_accepted.append((pos, ch))
+        c.true("join.every-one-char-change-detected-%d-unused-bits" % unused, not wrongly_accepted,
+               "accepted: %r" % wrongly_accepted[:5])
+    std = jk[len(JOIN_PREFIX):].translate(str.maketrans("-_", "+/"))
+    c.true("join.example-key-uses-url-alphabet", std != jk[len(JOIN_PREFIX):], jk)
+    c.raises("join.rejects-standard-base64-alphabet", lambda: join_key_parse(JOIN_PREFIX + std),
+             JoinKeyError)
+    c.raises("join.rejects-inner-whitespace",
+             lambda: join_key_parse(jk[:40] + " " + jk[40:]), JoinKeyError)
     c.raises("join.rejects-version-2",
              lambda: join_key_parse(JOIN_PREFIX + b64url_nopad_encode(
                  join_key_raw(r_id_pub, J_SECRET, J_ADDR, version=2))), JoinKeyError)

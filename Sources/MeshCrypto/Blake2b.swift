@@ -109,3 +109,28 @@ struct HashState: ~Copyable {
         memory.deallocate()
     }
 }
+
+/// Incremental BLAKE2b for data that arrives in pieces (transfer digests). Not for secrets:
+/// use `Blake2b.hmac` / `hkdf` for keyed work.
+public final class Blake2bHasher {
+    private var state: HashState?
+
+    public init(outputLength: Int = 32) {
+        state = HashState(outputLength: outputLength)
+    }
+
+    public func update(_ bytes: [UInt8]) {
+        state?.update(bytes)
+    }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        state?.update(Array(bytes))
+    }
+
+    /// The digest; the hasher cannot be used afterwards.
+    public func finish() -> [UInt8] {
+        guard let s = state.take() else { return [] }
+        return s.finish()
+    }
+}

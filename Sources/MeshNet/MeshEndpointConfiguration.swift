@@ -33,6 +33,9 @@ public struct MeshEndpointConfiguration: Sendable {
     public var socketBufferSize: Int? = 4 << 20
     /// Handshake messages per second above which the sessions core demands cookies.
     public var underLoadThreshold: Int = SessionConstants.underLoadHandshakeThreshold
+    /// Whether unknown initiators may complete a handshake (a coordinator taking joins, a
+    /// perf server); every ordinary node keeps the default, allowed peers only.
+    public var admission: SessionConfig.Admission = .allowedPeersOnly
 
     public init() {}
 }

@@ -67,7 +67,8 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         self.configuration = configuration
         self.socketFeatures = features
         let sessionConfig = SessionConfig(underLoadThreshold: configuration.underLoadThreshold,
-                                          wallClockAtZero: clock.wallClockAtZero())
+                                          wallClockAtZero: clock.wallClockAtZero(),
+                                          admission: configuration.admission)
         self.sessions = SessionManager(identity: identity, config: sessionConfig)
         self.coalescer = TransmitCoalescer(enabled: features.segmentationOffload,
                                            maxSegmentSize: configuration.maxSegmentSize,

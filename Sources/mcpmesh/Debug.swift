@@ -1,9 +1,9 @@
 import ArgumentParser
 
 /// `mcpmesh debug …`: tools for diagnosing the mesh and checking the implementation.
-struct Debug: ParsableCommand {
+struct Debug: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Diagnostic tools: test-vector replay and protocol checks.",
-        subcommands: [DebugNoiseVectors.self]
+        subcommands: [DebugNoiseVectors.self, DebugPerf.self]
     )
 }

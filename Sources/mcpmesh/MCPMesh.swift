@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The node CLI. One file per subcommand; see docs/cli.md.
 @main
-struct MCPMesh: ParsableCommand {
+struct MCPMesh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcpmesh",
         abstract: "A private, Noise-encrypted mesh for MCP servers.",
