@@ -68,7 +68,7 @@ extension StreamConnection {
             try onResetStream(id, code: code, finalSize: finalSize)
         case let .stopSending(id, code):
             guard let i = try streamIndex(forFrameOn: id) else { return }
-            guard streams.values[i].send.resetCode == nil, !streams.values[i].send.isTerminal else { return }
+            guard streams.send[i].resetCode == nil, !streams.send[i].isTerminal else { return }
             resetSendingHalf(at: i, code: code)
             events.append(.stopSending(id, code: code))
             retireIfDone(id)
@@ -77,13 +77,13 @@ extension StreamConnection {
                 let waiting = connectionBlocked
                 connectionBlocked = []
                 for id in waiting {
-                    if let i = streams.index(forKey: id) { streams.values[i].waitingForConnectionCredit = false }
+                    if let i = streams.slot(of: id) { streams.flags[i].waitingForConnectionCredit = false }
                     schedule(id)
                 }
             }
         case let .maxStreamData(id, maximum):
             guard let i = try streamIndex(forFrameOn: id) else { return }
-            if streams.values[i].send.credit.raise(to: maximum) { schedule(id) }
+            if streams.send[i].credit.raise(to: maximum) { schedule(id) }
         case let .maxStreams(maximum):
             guard maximum > localStreamLimit else { return }
             localStreamLimit = maximum
@@ -106,9 +106,9 @@ extension StreamConnection {
 
     private mutating func onStreamFrame(_ frame: StreamFrame) throws(StreamError) {
         guard let i = try streamIndex(forFrameOn: frame.id) else { return }
-        let raised = try streams.values[i].recv.onData(frame)
+        let raised = try streams.recv[i].onData(frame)
         try chargeConnection(raised)
-        let discarded = streams.values[i].recv.takeDiscarded()
+        let discarded = streams.recv[i].takeDiscarded()
         if discarded > 0 { connectionReceive.consume(discarded, now: clock, smoothedRTT: rtt.smoothed) }
         reportReadable(at: i)
         reportEndOfStream(at: i)
@@ -117,14 +117,14 @@ extension StreamConnection {
 
     private mutating func onResetStream(_ id: StreamID, code: UInt64, finalSize: UInt64) throws(StreamError) {
         guard let i = try streamIndex(forFrameOn: id) else { return }
-        let wasReset = streams.values[i].recv.resetCode != nil
-        let raised = try streams.values[i].recv.onReset(code: code, finalSize: finalSize)
+        let wasReset = streams.recv[i].resetCode != nil
+        let raised = try streams.recv[i].onReset(code: code, finalSize: finalSize)
         try chargeConnection(raised)
-        connectionReceive.consume(streams.values[i].recv.takeDiscarded(), now: clock, smoothedRTT: rtt.smoothed)
-        if !wasReset, streams.values[i].recv.resetCode != nil, !streams.values[i].recv.endDelivered {
-            streams.values[i].recv.endDelivered = true
-            streams.values[i].readableSignalled = false
-            if streams.values[i].recv.stopCode == nil { events.append(.reset(id, code: code)) }
+        connectionReceive.consume(streams.recv[i].takeDiscarded(), now: clock, smoothedRTT: rtt.smoothed)
+        if !wasReset, streams.recv[i].resetCode != nil, !streams.recv[i].endDelivered {
+            streams.recv[i].endDelivered = true
+            streams.flags[i].readableSignalled = false
+            if streams.recv[i].stopCode == nil { events.append(.reset(id, code: code)) }
         }
         retireIfDone(id)
     }

@@ -28,16 +28,16 @@ extension StreamConnection {
     private mutating func onFrameAcked(_ frame: SentFrame) {
         switch frame {
         case let .stream(id, offset, length, fin):
-            guard let i = streams.index(forKey: id) else { return }
-            bufferedBytes -= streams.values[i].send.onAcked(offset: offset, length: length, fin: fin)
-            if streams.values[i].send.isFullyAcknowledged, !streams.values[i].acknowledgedReported {
-                streams.values[i].acknowledgedReported = true
+            guard let i = streams.slot(of: id) else { return }
+            bufferedBytes -= streams.send[i].onAcked(offset: offset, length: length, fin: fin)
+            if streams.send[i].isFullyAcknowledged, !streams.flags[i].acknowledgedReported {
+                streams.flags[i].acknowledgedReported = true
                 events.append(.acknowledged(id))
             }
             retireIfDone(id)
         case let .resetStream(id):
-            guard let i = streams.index(forKey: id) else { return }
-            streams.values[i].send.resetAcked = true
+            guard let i = streams.slot(of: id) else { return }
+            streams.send[i].resetAcked = true
             retireIfDone(id)
         case let .ack(largest):
             receivedPackets.onAckAcknowledged(largest: largest)
@@ -50,20 +50,20 @@ extension StreamConnection {
     mutating func repair(_ frame: SentFrame) {
         switch frame {
         case let .stream(id, offset, length, fin):
-            guard let i = streams.index(forKey: id) else { return }
-            streams.values[i].send.onLost(offset: offset, length: length, fin: fin)
+            guard let i = streams.slot(of: id) else { return }
+            streams.send[i].onLost(offset: offset, length: length, fin: fin)
             schedule(id)
         case let .resetStream(id):
-            guard let i = streams.index(forKey: id), !streams.values[i].send.resetAcked else { return }
+            guard let i = streams.slot(of: id), !streams.send[i].resetAcked else { return }
             queueControl(.resetStream(id), at: i)
         case let .stopSending(id):
-            guard let i = streams.index(forKey: id), !streams.values[i].recv.isTerminal else { return }
+            guard let i = streams.slot(of: id), !streams.recv[i].isTerminal else { return }
             queueControl(.stopSending(id), at: i)
         case .maxData:
             connectionReceive.updatePending = true
         case let .maxStreamData(id):
-            guard let i = streams.index(forKey: id), streams.values[i].recv.expectsData else { return }
-            streams.values[i].recv.credit.updatePending = true
+            guard let i = streams.slot(of: id), streams.recv[i].expectsData else { return }
+            streams.recv[i].credit.updatePending = true
             queueControl(.maxStreamData(id), at: i)
         case .maxStreams:
             maxStreamsPending = true

@@ -122,9 +122,9 @@ extension StreamConnection {
         }
         let credit = connectionCredit.available
         for id in sendQueue {
-            guard let pair = streams[id] else { continue }
-            if pair.send.hasSendable(connectionCredit: credit) { return true }
-            if pair.send.isBlockedByStreamCredit || (credit == 0 && pair.send.hasUnsentData) { return true }
+            guard let i = streams.slot(of: id) else { continue }
+            if streams.send[i].hasSendable(connectionCredit: credit) { return true }
+            if streams.send[i].isBlockedByStreamCredit || (credit == 0 && streams.send[i].hasUnsentData) { return true }
         }
         return false
     }
@@ -167,31 +167,31 @@ extension StreamConnection {
             controlQueue.removeFirst()
             switch control {
             case let .maxStreamData(id):
-                guard let i = streams.index(forKey: id) else { continue }
-                streams.values[i].maxStreamDataQueued = false
-                guard streams.values[i].recv.expectsData else { continue }
-                let limit = streams.values[i].recv.credit.takeUpdate(now: clock)
+                guard let i = streams.slot(of: id) else { continue }
+                streams.flags[i].maxStreamDataQueued = false
+                guard streams.recv[i].expectsData else { continue }
+                let limit = streams.recv[i].credit.takeUpdate(now: clock)
                 FrameCodec.encode(.maxStreamData(id: id, maximum: limit), into: &out)
                 frames.append(.maxStreamData(id))
             case let .resetStream(id):
-                guard let i = streams.index(forKey: id) else { continue }
-                streams.values[i].resetQueued = false
-                let send = streams.values[i].send
+                guard let i = streams.slot(of: id) else { continue }
+                streams.flags[i].resetQueued = false
+                let send = streams.send[i]
                 guard let code = send.resetCode, !send.resetAcked else { continue }
                 FrameCodec.encode(.resetStream(id: id, errorCode: code, finalSize: send.sendOffset), into: &out)
                 frames.append(.resetStream(id))
             case let .stopSending(id):
-                guard let i = streams.index(forKey: id) else { continue }
-                streams.values[i].stopSendingQueued = false
-                guard let code = streams.values[i].recv.stopCode, !streams.values[i].recv.isTerminal else { continue }
+                guard let i = streams.slot(of: id) else { continue }
+                streams.flags[i].stopSendingQueued = false
+                guard let code = streams.recv[i].stopCode, !streams.recv[i].isTerminal else { continue }
                 FrameCodec.encode(.stopSending(id: id, errorCode: code), into: &out)
                 frames.append(.stopSending(id))
             case let .streamDataBlocked(id):
-                guard let i = streams.index(forKey: id) else { continue }
-                streams.values[i].blockedQueued = false
-                guard streams.values[i].send.isBlockedByStreamCredit else { continue }
-                let limit = streams.values[i].send.credit.limit
-                streams.values[i].send.credit.blockedAt = limit
+                guard let i = streams.slot(of: id) else { continue }
+                streams.flags[i].blockedQueued = false
+                guard streams.send[i].isBlockedByStreamCredit else { continue }
+                let limit = streams.send[i].credit.limit
+                streams.send[i].credit.blockedAt = limit
                 FrameCodec.encode(.streamDataBlocked(id: id, limit: limit), into: &out)
                 frames.append(.blocked)
             }
@@ -203,40 +203,40 @@ extension StreamConnection {
     private mutating func appendStreamData(into out: inout [UInt8], frames: inout [SentFrame], retransmits: inout Bool) {
         let size = config.maxDatagramPayload
         while let id = sendQueue.first, out.count < size {
-            guard let i = streams.index(forKey: id) else {
+            guard let i = streams.slot(of: id) else {
                 sendQueue.removeFirst()
                 continue
             }
             let credit = connectionCredit.available
-            if let emitted = streams.values[i].send.emitFrame(into: &out, room: size - out.count, connectionCredit: credit) {
+            if let emitted = streams.send[i].emitFrame(into: &out, room: size - out.count, connectionCredit: credit) {
                 frames.append(emitted.frame)
                 connectionCredit.use(emitted.newBytes)
                 counters.streamBytesSent += emitted.newBytes
                 if emitted.isRetransmission { retransmits = true }
-                if !streams.values[i].send.hasSendable(connectionCredit: connectionCredit.available) {
+                if !streams.send[i].hasSendable(connectionCredit: connectionCredit.available) {
                     unqueue(at: i)
                 } else if out.count >= size {
                     sendQueue.append(sendQueue.removeFirst())
                 }
                 continue
             }
-            if streams.values[i].send.hasSendable(connectionCredit: credit) { break }  // packet full
+            if streams.send[i].hasSendable(connectionCredit: credit) { break }  // packet full
             unqueue(at: i)
         }
     }
 
     /// Takes the head of the send queue out; a stream left with unsent data is blocked by
     /// flow control, which the peer is told once per limit (RFC 9000 §4.1).
-    private mutating func unqueue(at i: Dictionary<StreamID, StreamPair>.Index) {
+    private mutating func unqueue(at i: Int) {
         sendQueue.removeFirst()
-        streams.values[i].queued = false
-        let id = streams.keys[i]
-        let send = streams.values[i].send
+        streams.flags[i].queued = false
+        let id = streams.send[i].id
+        let send = streams.send[i]
         if send.isBlockedByStreamCredit {
             if send.credit.blockedAt != send.credit.limit { queueControl(.streamDataBlocked(id), at: i) }
         } else if send.hasUnsentData, connectionCredit.available == 0 {
-            if !streams.values[i].waitingForConnectionCredit {
-                streams.values[i].waitingForConnectionCredit = true
+            if !streams.flags[i].waitingForConnectionCredit {
+                streams.flags[i].waitingForConnectionCredit = true
                 connectionBlocked.append(id)
             }
             if connectionCredit.blockedAt != connectionCredit.limit {

@@ -5,18 +5,15 @@ extension StreamConnection {
     mutating func addStream(_ id: StreamID) {
         let credit = ReceiveCredit(initialLimit: StreamConstants.initialMaxStreamData,
                                    window: config.initialStreamWindow, maxWindow: config.maxStreamWindow)
-        let pair = StreamPair(send: SendStream(id: id, credit: StreamConstants.initialMaxStreamData),
-                              recv: ReceiveStream(id: id, credit: credit))
-        streams[id] = pair
-        if credit.updatePending, let i = streams.index(forKey: id) {
-            queueControl(.maxStreamData(id), at: i)
-        }
+        let i = streams.insert(send: SendStream(id: id, credit: StreamConstants.initialMaxStreamData),
+                               recv: ReceiveStream(id: id, credit: credit))
+        if credit.updatePending { queueControl(.maxStreamData(id), at: i) }
     }
 
     /// The dictionary position of the stream a frame names, opening peer streams up to it
     /// (RFC 9000 §3.2: a frame for a higher stream opens the lower ones too). Nil when the
     /// stream existed and is already forgotten (late frames are ignored).
-    mutating func streamIndex(forFrameOn id: StreamID) throws(StreamError) -> Dictionary<StreamID, StreamPair>.Index? {
+    mutating func streamIndex(forFrameOn id: StreamID) throws(StreamError) -> Int? {
         guard id.isBidirectional else {
             throw .streamState(stream: id, problem: "unidirectional streams are not used")
         }
@@ -33,54 +30,54 @@ extension StreamConnection {
                 events.append(.opened(opened))
             }
         }
-        return streams.index(forKey: id)
+        return streams.slot(of: id)
     }
 
     /// Puts a stream with something to send in the round-robin queue.
     mutating func schedule(_ id: StreamID) {
-        guard let i = streams.index(forKey: id), !streams.values[i].queued else { return }
-        guard streams.values[i].send.hasSendable(connectionCredit: max(connectionCredit.available, 1)) else { return }
-        streams.values[i].queued = true
+        guard let i = streams.slot(of: id), !streams.flags[i].queued else { return }
+        guard streams.send[i].hasSendable(connectionCredit: max(connectionCredit.available, 1)) else { return }
+        streams.flags[i].queued = true
         sendQueue.append(id)
     }
 
-    mutating func queueControl(_ control: StreamControl, at i: Dictionary<StreamID, StreamPair>.Index) {
+    mutating func queueControl(_ control: StreamControl, at i: Int) {
         switch control {
         case .maxStreamData:
-            guard !streams.values[i].maxStreamDataQueued else { return }
-            streams.values[i].maxStreamDataQueued = true
+            guard !streams.flags[i].maxStreamDataQueued else { return }
+            streams.flags[i].maxStreamDataQueued = true
         case .resetStream:
-            guard !streams.values[i].resetQueued else { return }
-            streams.values[i].resetQueued = true
+            guard !streams.flags[i].resetQueued else { return }
+            streams.flags[i].resetQueued = true
         case .stopSending:
-            guard !streams.values[i].stopSendingQueued else { return }
-            streams.values[i].stopSendingQueued = true
+            guard !streams.flags[i].stopSendingQueued else { return }
+            streams.flags[i].stopSendingQueued = true
         case .streamDataBlocked:
-            guard !streams.values[i].blockedQueued else { return }
-            streams.values[i].blockedQueued = true
+            guard !streams.flags[i].blockedQueued else { return }
+            streams.flags[i].blockedQueued = true
         }
         controlQueue.append(control)
     }
 
-    mutating func resetSendingHalf(at i: Dictionary<StreamID, StreamPair>.Index, code: UInt64) {
-        guard streams.values[i].send.resetCode == nil, !streams.values[i].send.isTerminal else { return }
-        bufferedBytes -= streams.values[i].send.reset(code: code)
-        queueControl(.resetStream(streams.keys[i]), at: i)
+    mutating func resetSendingHalf(at i: Int, code: UInt64) {
+        guard streams.send[i].resetCode == nil, !streams.send[i].isTerminal else { return }
+        bufferedBytes -= streams.send[i].reset(code: code)
+        queueControl(.resetStream(streams.send[i].id), at: i)
         notifyWritable()
     }
 
     /// Reports `.readable` once per drain.
-    mutating func reportReadable(at i: Dictionary<StreamID, StreamPair>.Index) {
-        guard streams.values[i].recv.readableBytes > 0, !streams.values[i].readableSignalled else { return }
-        streams.values[i].readableSignalled = true
-        events.append(.readable(streams.keys[i]))
+    mutating func reportReadable(at i: Int) {
+        guard streams.recv[i].readableBytes > 0, !streams.flags[i].readableSignalled else { return }
+        streams.flags[i].readableSignalled = true
+        events.append(.readable(streams.send[i].id))
     }
 
     /// Reports `.finished` when the application has read up to the FIN.
-    mutating func reportEndOfStream(at i: Dictionary<StreamID, StreamPair>.Index) {
-        guard streams.values[i].recv.isFinishedReading, !streams.values[i].recv.endDelivered else { return }
-        streams.values[i].recv.endDelivered = true
-        events.append(.finished(streams.keys[i]))
+    mutating func reportEndOfStream(at i: Int) {
+        guard streams.recv[i].isFinishedReading, !streams.recv[i].endDelivered else { return }
+        streams.recv[i].endDelivered = true
+        events.append(.finished(streams.send[i].id))
     }
 
     /// Reports `.writable` to streams whose writes fell short and that have room now.
@@ -90,13 +87,13 @@ extension StreamConnection {
         guard connectionRoom > 0 else { return }
         var still: [StreamID] = []
         for id in writeBlocked {
-            guard let i = streams.index(forKey: id), streams.values[i].wantsWritable else { continue }
-            guard streams.values[i].send.acceptsWrites else {
-                streams.values[i].wantsWritable = false
+            guard let i = streams.slot(of: id), streams.flags[i].wantsWritable else { continue }
+            guard streams.send[i].acceptsWrites else {
+                streams.flags[i].wantsWritable = false
                 continue
             }
-            if config.streamSendBuffer - streams.values[i].send.bufferedBytes > 0 {
-                streams.values[i].wantsWritable = false
+            if config.streamSendBuffer - streams.send[i].bufferedBytes > 0 {
+                streams.flags[i].wantsWritable = false
                 events.append(.writable(id))
             } else {
                 still.append(id)
@@ -108,8 +105,8 @@ extension StreamConnection {
     /// Forgets a stream whose halves are both done; a peer stream gives the peer room for
     /// one more (MAX_STREAMS).
     mutating func retireIfDone(_ id: StreamID) {
-        guard let i = streams.index(forKey: id), streams.values[i].isTerminal else { return }
-        bufferedBytes -= streams.values[i].send.bufferedBytes
+        guard let i = streams.slot(of: id), streams.isTerminal(i) else { return }
+        bufferedBytes -= streams.send[i].bufferedBytes
         streams.remove(at: i)
         if id.opener != role {
             peerStreamsClosed += 1
@@ -154,7 +151,7 @@ extension StreamConnection {
     }
 
     mutating func discardAll() {
-        streams = [:]
+        streams.removeAll()
         sendQueue = []
         controlQueue = []
         connectionBlocked = []

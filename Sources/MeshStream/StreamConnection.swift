@@ -21,7 +21,7 @@ public struct StreamConnection: Sendable {
     var state: ConnectionState = .open
     /// The latest time passed in by any call (for calls that take none, like `read`).
     var clock: Instant
-    var streams: [StreamID: StreamPair] = [:]
+    var streams = StreamTable()
     var events = Deque<StreamEvent>()
     var counters = StreamStats()
 
@@ -108,13 +108,13 @@ public struct StreamConnection: Sendable {
     /// finished, reset or unknown stream).
     @discardableResult
     public mutating func write(_ bytes: some Collection<UInt8>, to id: StreamID) -> Int {
-        guard case .open = state, let i = streams.index(forKey: id) else { return 0 }
-        let room = min(config.streamSendBuffer - streams.values[i].send.bufferedBytes,
+        guard case .open = state, let i = streams.slot(of: id) else { return 0 }
+        let room = min(config.streamSendBuffer - streams.send[i].bufferedBytes,
                        config.connectionSendBuffer - bufferedBytes)
-        let n = streams.values[i].send.write(bytes, limit: room)
+        let n = streams.send[i].write(bytes, limit: room)
         bufferedBytes += n
-        if n < bytes.count, streams.values[i].send.acceptsWrites, !streams.values[i].wantsWritable {
-            streams.values[i].wantsWritable = true
+        if n < bytes.count, streams.send[i].acceptsWrites, !streams.flags[i].wantsWritable {
+            streams.flags[i].wantsWritable = true
             writeBlocked.append(id)
         }
         if n > 0 { schedule(id) }
@@ -123,26 +123,26 @@ public struct StreamConnection: Sendable {
 
     /// Ends the stream's sending half after the bytes written so far (FIN).
     public mutating func finish(_ id: StreamID) {
-        guard case .open = state, let i = streams.index(forKey: id) else { return }
-        streams.values[i].send.finish()
+        guard case .open = state, let i = streams.slot(of: id) else { return }
+        streams.send[i].finish()
         schedule(id)
     }
 
     /// Reads up to `max` bytes, in order. Empty when nothing is readable.
     public mutating func read(from id: StreamID, max: Int = .max) -> [UInt8] {
-        guard case .open = state, let i = streams.index(forKey: id) else { return [] }
-        let bytes = streams.values[i].recv.read(max: max)
+        guard case .open = state, let i = streams.slot(of: id) else { return [] }
+        let bytes = streams.recv[i].read(max: max)
         let srtt = rtt.smoothed
         if !bytes.isEmpty {
             let n = UInt64(bytes.count)
             counters.streamBytesReceived += n
             connectionReceive.consume(n, now: clock, smoothedRTT: srtt)
-            streams.values[i].recv.credit.consume(n, now: clock, smoothedRTT: srtt)
-            if streams.values[i].recv.credit.updatePending, streams.values[i].recv.expectsData {
+            streams.recv[i].credit.consume(n, now: clock, smoothedRTT: srtt)
+            if streams.recv[i].credit.updatePending, streams.recv[i].expectsData {
                 queueControl(.maxStreamData(id), at: i)
             }
         }
-        if streams.values[i].recv.readableBytes == 0 { streams.values[i].readableSignalled = false }
+        if streams.recv[i].readableBytes == 0 { streams.flags[i].readableSignalled = false }
         reportEndOfStream(at: i)
         retireIfDone(id)
         return bytes
@@ -150,7 +150,7 @@ public struct StreamConnection: Sendable {
 
     /// Abandons the stream's sending half (RESET_STREAM with `code`).
     public mutating func reset(_ id: StreamID, code: UInt64) {
-        guard case .open = state, let i = streams.index(forKey: id) else { return }
+        guard case .open = state, let i = streams.slot(of: id) else { return }
         resetSendingHalf(at: i, code: code)
         retireIfDone(id)
     }
@@ -158,12 +158,12 @@ public struct StreamConnection: Sendable {
     /// Asks the peer to stop sending on the stream (STOP_SENDING with `code`); data already
     /// received and still to come is discarded.
     public mutating func stopSending(_ id: StreamID, code: UInt64) {
-        guard case .open = state, let i = streams.index(forKey: id) else { return }
-        guard streams.values[i].recv.stopCode == nil, !streams.values[i].recv.isTerminal else { return }
-        streams.values[i].recv.stop(code: code)
-        streams.values[i].readableSignalled = false
-        if !streams.values[i].recv.isTerminal { queueControl(.stopSending(id), at: i) }
-        connectionReceive.consume(streams.values[i].recv.takeDiscarded(), now: clock, smoothedRTT: rtt.smoothed)
+        guard case .open = state, let i = streams.slot(of: id) else { return }
+        guard streams.recv[i].stopCode == nil, !streams.recv[i].isTerminal else { return }
+        streams.recv[i].stop(code: code)
+        streams.flags[i].readableSignalled = false
+        if !streams.recv[i].isTerminal { queueControl(.stopSending(id), at: i) }
+        connectionReceive.consume(streams.recv[i].takeDiscarded(), now: clock, smoothedRTT: rtt.smoothed)
         retireIfDone(id)
     }
 
@@ -201,16 +201,20 @@ public struct StreamConnection: Sendable {
     }
 
     /// Bytes readable now on a stream.
-    public func readableBytes(on id: StreamID) -> Int { streams[id]?.recv.readableBytes ?? 0 }
+    public func readableBytes(on id: StreamID) -> Int {
+        streams.slot(of: id).map { streams.recv[$0].readableBytes } ?? 0
+    }
 
     /// Bytes written to a stream and not yet acknowledged.
-    public func unacknowledgedBytes(on id: StreamID) -> Int { streams[id]?.send.bufferedBytes ?? 0 }
+    public func unacknowledgedBytes(on id: StreamID) -> Int {
+        streams.slot(of: id).map { streams.send[$0].bufferedBytes } ?? 0
+    }
 
     /// Bytes written to all streams and not yet acknowledged.
     public var unacknowledgedBytes: Int { bufferedBytes }
 
     /// Streams not yet finished in both directions, in id order.
-    public var activeStreams: [StreamID] { streams.keys.sorted() }
+    public var activeStreams: [StreamID] { streams.ids }
 
     public var stats: StreamStats {
         var s = counters

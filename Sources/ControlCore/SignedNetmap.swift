@@ -1,0 +1,35 @@
+import MeshCrypto
+import MeshWire
+
+/// A netmap together with the exact bytes that carry it: a `SignedEnvelope` (context
+/// `.netmap`) around the netmap's JSON. The coordinator sends `bytes`; a node that accepts
+/// them persists `bytes`, never a re-encoding of `netmap`.
+public struct SignedNetmap: Hashable, Sendable {
+    /// The decoded netmap.
+    public let netmap: Netmap
+    /// The signed envelope, as sent and as persisted.
+    public let bytes: [UInt8]
+
+    /// Pairs a netmap with its envelope bytes; only the builder and the acceptor do this,
+    /// after encoding and signing, or after verifying and decoding.
+    init(netmap: Netmap, bytes: [UInt8]) {
+        self.netmap = netmap
+        self.bytes = bytes
+    }
+
+    /// Encodes `netmap` once and signs the result with `signer`.
+    static func seal(_ netmap: Netmap, signer: IdentitySecretKey) throws(ControlError) -> SignedNetmap {
+        let payload: [UInt8]
+        do {
+            payload = try netmap.jsonBytes()
+        } catch {
+            throw .encodingFailed(netmap.node.id, reason: "\(error)")
+        }
+        let envelope = SignedEnvelope.seal(payload, context: .netmap, signer: signer)
+        return SignedNetmap(netmap: netmap, bytes: envelope.encoded)
+    }
+
+    /// The JSON payload inside the envelope (the bytes the signature covers, after the
+    /// context label).
+    public var payload: ArraySlice<UInt8> { bytes.dropFirst(1 + Signature.byteCount) }
+}
