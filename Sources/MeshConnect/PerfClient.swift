@@ -61,7 +61,8 @@ public final class PerfClient {
 
     /// Connects to `server` at `address` from `endpoint` and runs one transfer.
     public static func run(on endpoint: MeshEndpoint, server: IdentityPublicKey, address: UDPAddress,
-                           source: Source, streams: Int, timeout: Duration) -> EventLoopFuture<PerfResult> {
+                           source: Source, streams: Int, timeout: Duration,
+                           connectTimeout: Duration = .seconds(16)) -> EventLoopFuture<PerfResult> {
         let total: UInt64
         switch source {
         case .generated(let n): total = n
@@ -85,7 +86,7 @@ public final class PerfClient {
             }
             // A server that never answers (wrong key or address) is reported after three
             // handshake attempts instead of the session layer's full 90 s of retries.
-            let connect = endpoint.eventLoop.scheduleTask(in: .seconds(16)) {
+            let connect = endpoint.eventLoop.scheduleTask(in: .nanoseconds(connectTimeout.nanoseconds)) {
                 if handler.status(of: server)?.lastHandshakeAt == nil {
                     client.fail(PerfError.handshakeFailed(address.description))
                 }
