@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "mcpmesh", targets: ["mcpmesh"]),
         .executable(name: "mcpmesh-coordinator", targets: ["mcpmesh-coordinator"]),
         // Libraries for the fuzz package (fuzz/) and future embedders.
+        .library(name: "MeshCrypto", targets: ["MeshCrypto"]),
         .library(name: "MeshWire", targets: ["MeshWire"]),
         .library(name: "Noise", targets: ["Noise"]),
         .library(name: "MeshTransport", targets: ["MeshTransport"]),

@@ -7,7 +7,7 @@ layouts (§4), Noise IK as parameterised in §5, mac1/mac2 and cookie replies
 (§6), the responder's processing of an initiation in the order of §5.3
 (including the identity binding of the initiation payload and the admission
 of newcomers) and transport data (§7), then reproduces every value of the
-worked example (§14) and compares it with the `<!-- example:NAME -->` hex
+worked example (§15) and compares it with the `<!-- example:NAME -->` hex
 blocks parsed from the document at run time. Join keys (§12, canonical
 base64url) and signed envelopes (§13) have no example bytes in the document;
 for them the script checks that its own reading is self-consistent (build,
@@ -1076,8 +1076,8 @@ def main(argv):
 
     # --- §6.2 cookie and cookie reply to the example initiation ----------------
     SRC_IP, SRC_PORT = "127.0.0.1", 51820
-    R_secret = seq(0x80)           # responder's cookie secret R (§14 input)
-    cr_nonce = seq(0xA0, 24)       # cookie reply nonce (§14 input)
+    R_secret = seq(0x80)           # responder's cookie secret R (§15 input)
+    cr_nonce = seq(0xA0, 24)       # cookie reply nonce (§15 input)
     src = source_bytes(SRC_IP, SRC_PORT)
     c.eq("cookie.source-bytes", bytes.fromhex("7f000001ca6c"), src)
     c.eq("cookie.source-ipv4-mapped-counts-as-ipv4", src, source_bytes("::ffff:127.0.0.1", SRC_PORT))
