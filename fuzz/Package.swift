@@ -22,5 +22,14 @@ let package = Package(
         .executableTarget(name: "FuzzControlEncodings", dependencies: [
             .product(name: "MeshWire", package: "mcpmesh"),
         ], swiftSettings: fuzzFlags),
+        .executableTarget(name: "FuzzStreamFrames", dependencies: [
+            .product(name: "MeshStream", package: "mcpmesh"),
+        ], swiftSettings: fuzzFlags),
+        .executableTarget(name: "FuzzPolicyParse", dependencies: [
+            .product(name: "Policy", package: "mcpmesh"),
+        ], swiftSettings: fuzzFlags),
+        .executableTarget(name: "FuzzNetmapDecode", dependencies: [
+            .product(name: "MeshWire", package: "mcpmesh"),
+        ], swiftSettings: fuzzFlags),
     ]
 )
