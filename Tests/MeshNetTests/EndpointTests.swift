@@ -178,7 +178,7 @@ final class EndpointTests: XCTestCase {
         XCTAssertEqual(closedEvents, [], "close() is not reported as a failure")
 
         // The port is free again: the socket is really gone.
-        let (raw, _) = try await RawSocketCounter.open(on: group.next(), port: port)
+        let (raw, _) = try await RawSocketCounter.open(on: group.next(), port: Int(port))
         try await raw.close().get()
         try await b.endpoint.close().get()
     }
