@@ -93,6 +93,23 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         cancelTimer()
     }
 
+    /// Moves this handler, with its sessions, consumers and timer, from its channel to
+    /// `channel` (already bound, on the same loop), then closes the old one.
+    func move(to channel: any Channel, features: MeshSocketFeatures) throws {
+        guard let context else { throw MeshNetError.closed }
+        let old = context.channel
+        flushTransmits()
+        expectingClose = true
+        defer { expectingClose = false }
+        // Removal is synchronous on the loop: handlerRemoved has run when this returns.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        guard self.context == nil else { throw MeshNetError.closed }
+        socketFeatures = features
+        if let family = channel.localAddress?.protocol { socketFamily = family }
+        try channel.pipeline.syncOperations.addHandler(self)
+        old.close(promise: nil)
+    }
+
     public func channelInactive(context: ChannelHandlerContext) {
         if !expectingClose { onEvent?(.socketClosed(reason: "the UDP socket closed unexpectedly")) }
         context.fireChannelInactive()
