@@ -158,27 +158,24 @@ public final class MeshEndpoint: Sendable {
         do { address = try UDPAddress(ip: host, port: port) } catch { return eventLoop.makeFailedFuture(error) }
         let configuration = self.configuration
         return eventLoop.flatSubmit { [handler] in
-            guard let old = handler.value.context?.channel else { return self.eventLoop.makeFailedFuture(MeshNetError.closed) }
+            guard handler.value.context != nil else { return self.eventLoop.makeFailedFuture(MeshNetError.closed) }
             let planned = SocketSetup.plannedFeatures(configuration)
             return SocketSetup.bootstrap(on: self.eventLoop, configuration: configuration, features: planned)
                 .bind(to: address.socketAddress)
                 .flatMapErrorThrowing { error in
                     throw MeshNetError.bindFailed(address: address.description, reason: "\(error)")
                 }
-                .flatMap { channel in
-                    let h = handler.value
-                    h.flushTransmits()
-                    h.expectingClose = true
-                    return old.pipeline.syncOperations.removeHandler(h).flatMapThrowing {
-                        let h = handler.value
-                        h.socketFeatures = SocketSetup.applyBuffers(to: channel, configuration: configuration,
-                                                                    features: planned)
-                        try channel.pipeline.syncOperations.addHandler(h)
-                        h.expectingClose = false
-                        old.close(promise: nil)
-                        guard let local = channel.localAddress.flatMap(UDPAddress.init) else { throw MeshNetError.closed }
-                        return local
+                .flatMapThrowing { channel in
+                    do {
+                        let features = SocketSetup.applyBuffers(to: channel, configuration: configuration, features: planned)
+                        try handler.value.move(to: channel, features: features)
+                    } catch {
+                        // Closed meanwhile, or the pipeline refused: do not leak the new socket.
+                        channel.close(promise: nil)
+                        throw error
                     }
+                    guard let local = channel.localAddress.flatMap(UDPAddress.init) else { throw MeshNetError.closed }
+                    return local
                 }
         }
     }

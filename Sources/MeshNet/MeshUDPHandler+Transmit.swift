@@ -51,7 +51,14 @@ extension MeshUDPHandler {
         shellStats.writes += 1
         shellStats.datagramsWritten += run.datagrams.count
         writesSinceFlush += 1
-        let envelope = AddressedEnvelope(remoteAddress: run.destination.socketAddress, data: buffer, metadata: metadata)
+        let destination: SocketAddress
+        if let (address, cached) = lastDestination, address == run.destination {
+            destination = cached
+        } else {
+            destination = run.destination.socketAddress
+            lastDestination = (run.destination, destination)
+        }
+        let envelope = AddressedEnvelope(remoteAddress: destination, data: buffer, metadata: metadata)
         context.write(wrapOutboundOut(envelope), promise: nil)
     }
 }

@@ -48,10 +48,15 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
     // Batching.
     var inReadBatch = false
     var operationDepth = 0
+    /// Set while `finishBatch` runs, so that a consumer's API call inside `produce` does not
+    /// finish the batch again from within (the outer one flushes its transmits).
+    var finishing = false
     var actionScratch: [SessionAction<UDPAddress>] = []
     var coalescer: TransmitCoalescer<UDPAddress>
     var readyRuns: [TransmitCoalescer<UDPAddress>.Run] = []
     var writesSinceFlush = 0
+    /// The last destination's NIO address, reused while writes go to the same place.
+    var lastDestination: (UDPAddress, SocketAddress)?
 
     // The one timer.
     var timer: Scheduled<Void>?
@@ -89,6 +94,23 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         cancelTimer()
     }
 
+    /// Moves this handler, with its sessions, consumers and timer, from its channel to
+    /// `channel` (already bound, on the same loop), then closes the old one.
+    func move(to channel: any Channel, features: MeshSocketFeatures) throws {
+        guard let context else { throw MeshNetError.closed }
+        let old = context.channel
+        flushTransmits()
+        expectingClose = true
+        defer { expectingClose = false }
+        // Removal is synchronous on the loop: handlerRemoved has run when this returns.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        guard self.context == nil else { throw MeshNetError.closed }
+        socketFeatures = features
+        if let family = channel.localAddress?.protocol { socketFamily = family }
+        try channel.pipeline.syncOperations.addHandler(self)
+        old.close(promise: nil)
+    }
+
     public func channelInactive(context: ChannelHandlerContext) {
         if !expectingClose { onEvent?(.socketClosed(reason: "the UDP socket closed unexpectedly")) }
         context.fireChannelInactive()
@@ -106,8 +128,8 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         inReadBatch = true
+        guard let source = UDPAddress(envelope.remoteAddress) else { return }
         let now = clock.now()
-        let source = UDPAddress(unchecked: envelope.remoteAddress)
         var buffer = envelope.data
         if let segment = envelope.metadata?.segmentSize, segment > 0, buffer.readableBytes > segment {
             // A GRO super-datagram: consecutive datagrams of one flow, each `segment` bytes
@@ -163,7 +185,7 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
             case .transmit(let datagram, let destination):
                 transmit(datagram, to: destination)
             case .deliver(let payload, let peer, let counter):
-                if let entry = consumers[peer] {
+                if !consumers.isEmpty, let entry = consumers[peer] {
                     entry.consumer.receive(payload, counter: counter, now: now)
                     markDirty(entry)
                 } else {
@@ -207,6 +229,9 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
     /// End of a batch: consumers with news produce, pending runs are written, the channel
     /// is flushed once, and the timer follows the next deadline.
     func finishBatch(now: Instant) {
+        guard !finishing else { return }
+        finishing = true
+        defer { finishing = false }
         if !dirty.isEmpty {
             // One pass; a consumer that wakes itself during `produce` runs in the next one.
             let due = dirty

@@ -35,8 +35,9 @@ struct TransmitCoalescer<Address: Equatable> {
         self.maxRunBytes = maxRunBytes
     }
 
-    /// Adds a datagram; returns up to two finished runs to write now, in order (the run it
-    /// could not join, and the datagram itself when it cannot be coalesced at all).
+    /// Adds a datagram. Appends to `ready`, in order, what must be written now: the open
+    /// run when the datagram cannot join it, and the datagram itself when it cannot be
+    /// coalesced at all (empty, larger than `maxSegmentSize`, or GSO off).
     mutating func add(_ datagram: [UInt8], to destination: Address, into ready: inout [Run]) {
         let size = datagram.count
         if var run = open, !openIsSealed, run.destination == destination, size <= run.segmentSize,

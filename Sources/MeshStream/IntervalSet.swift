@@ -97,7 +97,7 @@ struct IntervalSet: Equatable, Sendable {
         }
     }
 
-    mutating func removeFirst() { ranges.removeFirst() }
+    mutating func removeFirst(_ k: Int = 1) { ranges.removeFirst(k) }
 
     /// The first sub-range of `r` that is *not* in the set, if any.
     func firstGap(in r: Range<UInt64>) -> Range<UInt64>? {

@@ -37,9 +37,11 @@ struct ReceivedPacketTracker: Sendable {
             outOfOrder = packetNumber != 0 && packetNumber != forgottenBelow
         }
         received.insert(packetNumber)
-        while received.count > StreamConstants.maxTrackedPacketRanges, let head = received.first {
-            forgottenBelow = head.upperBound
-            received.removeFirst()
+        if received.count > StreamConstants.maxTrackedPacketRanges {
+            // Forget the lowest eighth at once rather than one range per packet.
+            let k = StreamConstants.maxTrackedPacketRanges / 8
+            forgottenBelow = received.ranges[k - 1].upperBound
+            received.removeFirst(k)
         }
         if largest.map({ packetNumber > $0 }) ?? true {
             largest = packetNumber

@@ -82,7 +82,7 @@ extension StreamConnection {
         }
         var ackEliciting = frames.contains { if case .ack = $0 { return false } else { return true } }
         let wantPing = (probing && !ackEliciting)
-            || (!ackEliciting && includedAck && ackOnlyInARow >= StreamConstants.maxAckOnlyBeforePing)
+            || (!ackEliciting && includedAck && windowAllows && ackOnlyInARow >= StreamConstants.maxAckOnlyBeforePing)
         if wantPing, out.count < size {
             VarInt.encode(FrameType.ping, into: &out)
             frames.append(.ping)
@@ -202,9 +202,11 @@ extension StreamConnection {
     /// of the queue sends until the packet is full, then moves to the back.
     private mutating func appendStreamData(into out: inout [UInt8], frames: inout [SentFrame], retransmits: inout Bool) {
         let size = config.maxDatagramPayload
+        var headServed = false
         while let id = sendQueue.first, out.count < size {
             guard let i = streams.slot(of: id) else {
                 sendQueue.removeFirst()
+                headServed = false
                 continue
             }
             let credit = connectionCredit.available
@@ -213,16 +215,18 @@ extension StreamConnection {
                 connectionCredit.use(emitted.newBytes)
                 counters.streamBytesSent += emitted.newBytes
                 if emitted.isRetransmission { retransmits = true }
+                headServed = true
                 if !streams.send[i].hasSendable(connectionCredit: connectionCredit.available) {
                     unqueue(at: i)
-                } else if out.count >= size {
-                    sendQueue.append(sendQueue.removeFirst())
+                    headServed = false
                 }
                 continue
             }
             if streams.send[i].hasSendable(connectionCredit: credit) { break }  // packet full
             unqueue(at: i)
+            headServed = false
         }
+        if headServed { sendQueue.append(sendQueue.removeFirst()) }
     }
 
     /// Takes the head of the send queue out; a stream left with unsent data is blocked by

@@ -10,7 +10,7 @@ extension StreamConnection {
         if credit.updatePending { queueControl(.maxStreamData(id), at: i) }
     }
 
-    /// The dictionary position of the stream a frame names, opening peer streams up to it
+    /// The slot of the stream a frame names, opening peer streams up to it
     /// (RFC 9000 §3.2: a frame for a higher stream opens the lower ones too). Nil when the
     /// stream existed and is already forgotten (late frames are ignored).
     mutating func streamIndex(forFrameOn id: StreamID) throws(StreamError) -> Int? {

@@ -44,7 +44,7 @@ public enum StreamConstants {
     /// Most ACK ranges an endpoint puts in one ACK frame (the highest ones).
     public static let maxEncodedAckRanges = 32
     /// Most received-packet ranges an endpoint remembers for duplicate detection; beyond that
-    /// the lowest range is forgotten and everything at or below it counts as a duplicate.
+    /// the lowest eighth of them is forgotten and everything below counts as a duplicate.
     public static let maxTrackedPacketRanges = 1024
 
     // MARK: ACK generation (RFC 9000 §13.2)

@@ -30,11 +30,11 @@ extension Netmap {
         public init(from decoder: any Decoder) throws {
             try NetmapCoding.rejectUnknownFields(decoder, known: CodingKeys.allCases)
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            id = try c.decode(NodeID.self, forKey: .id)
+            id = try NetmapCoding.decode(NodeID.self, c, .id)
             name = try c.decode(String.self, forKey: .name)
             key = try NetmapCoding.decodeKey(c, .key)
             tags = try c.decode([String].self, forKey: .tags)
-            keyExpiry = try c.decode(Time.self, forKey: .keyExpiry)
+            keyExpiry = try NetmapCoding.decode(Time.self, c, .keyExpiry)
         }
 
         public func encode(to encoder: any Encoder) throws {

@@ -41,14 +41,14 @@ extension Netmap {
         public init(from decoder: any Decoder) throws {
             try NetmapCoding.rejectUnknownFields(decoder, known: CodingKeys.allCases)
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            id = try c.decode(NodeID.self, forKey: .id)
+            id = try NetmapCoding.decode(NodeID.self, c, .id)
             name = try c.decode(String.self, forKey: .name)
             key = try NetmapCoding.decodeKey(c, .key)
             endpoints = try NetmapCoding.decodeEndpoints(c, .endpoints)
             tags = try c.decode([String].self, forKey: .tags)
             servers = try c.decode([String].self, forKey: .servers)
             online = try c.decode(Bool.self, forKey: .online)
-            lastSeen = try c.decode(Time.self, forKey: .lastSeen)
+            lastSeen = try NetmapCoding.decode(Time.self, c, .lastSeen)
         }
 
         public func encode(to encoder: any Encoder) throws {

@@ -22,6 +22,24 @@ enum NetmapCoding {
         }
     }
 
+    /// `c.decode(type, forKey: key)`, except that a number the decoder cannot represent
+    /// (negative, fractional or too large for the field) is reported at its path: Foundation
+    /// reports it as invalid JSON without one.
+    static func decode<T: Decodable, K: CodingKey>(_ type: T.Type, _ c: KeyedDecodingContainer<K>, _ key: K) throws -> T {
+        do {
+            return try c.decode(type, forKey: key)
+        } catch let error as Netmap.DecodingError {
+            throw error
+        } catch let error as Swift.DecodingError {
+            guard case .dataCorrupted(let context) = error, context.codingPath.isEmpty else { throw error }
+            throw Netmap.DecodingError.invalidValue(path: c.codingPath + [key], reason: notRepresentable)
+        } catch {
+            throw Netmap.DecodingError.invalidValue(path: c.codingPath + [key], reason: notRepresentable)
+        }
+    }
+
+    static let notRepresentable = "it is not a whole number in the range this field allows"
+
     /// An identity key in its `mpk:` text form.
     static func decodeKey<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> IdentityPublicKey {
         let text = try c.decode(String.self, forKey: key)

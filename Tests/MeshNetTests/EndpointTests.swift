@@ -174,11 +174,17 @@ final class EndpointTests: XCTestCase {
         } catch let error as MeshNetError {
             XCTAssertEqual(error, .closed)
         }
+        do {
+            _ = try await a.endpoint.rebind(host: "127.0.0.1", port: 0).get()
+            XCTFail("a closed endpoint cannot move")
+        } catch let error as MeshNetError {
+            XCTAssertEqual(error, .closed)
+        }
         let closedEvents = try await a.read { $0.socketClosed }
         XCTAssertEqual(closedEvents, [], "close() is not reported as a failure")
 
         // The port is free again: the socket is really gone.
-        let (raw, _) = try await RawSocketCounter.open(on: group.next(), port: port)
+        let (raw, _) = try await RawSocketCounter.open(on: group.next(), port: Int(port))
         try await raw.close().get()
         try await b.endpoint.close().get()
     }

@@ -26,6 +26,15 @@ final class UDPAddressTests: XCTestCase {
         XCTAssertEqual(Set([a, b]).count, 1)
     }
 
+    func testRoundTripThroughNIO() throws {
+        for (ip, port) in [("192.0.2.7", 1), ("2001:db8::42", 65535), ("::1", 0), ("255.255.255.255", 80)] {
+            let a = try UDPAddress(ip: ip, port: port)
+            XCTAssertEqual(a.socketAddress, try SocketAddress(ipAddress: ip, port: port))
+            XCTAssertEqual(UDPAddress(a.socketAddress), a)
+        }
+        XCTAssertNil(UDPAddress(try SocketAddress(unixDomainSocketPath: "/tmp/x")))
+    }
+
     func testRejectsNamesAndBadPorts() {
         XCTAssertThrowsError(try UDPAddress(ip: "localhost", port: 1))
         XCTAssertThrowsError(try UDPAddress(ip: "127.0.0.1", port: 70000))

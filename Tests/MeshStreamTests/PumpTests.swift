@@ -84,6 +84,25 @@ final class PumpTests: XCTestCase {
         XCTAssertLessThanOrEqual(link.largestPayload, StreamConstants.minimumMaxDatagramPayload)
     }
 
+    /// Streams with data share the packets round-robin: a bulk stream does not starve others.
+    func testStreamsShareTheLinkRoundRobin() {
+        var link = SimLink(seed: 3, conditions: SimConditions(delay: .milliseconds(10)))
+        let bulk = link.a.openStream()!
+        let other = link.a.openStream()!
+        let third = link.a.openStream()!
+        for id in [bulk, other, third] { link.a.write([UInt8](repeating: 1, count: 3_000_000), to: id) }
+        var got: [StreamID: Int] = [bulk: 0, other: 0, third: 0]
+        let end = Instant.zero + .milliseconds(1500)
+        while link.step(until: end) {
+            for id in [bulk, other, third] { got[id]! += link.b.read(from: id).count }
+        }
+        let total = got.values.reduce(0, +)
+        XCTAssertGreaterThan(total, 300_000)
+        for id in [bulk, other, third] {
+            XCTAssertGreaterThan(Double(got[id]!), Double(total) * 0.3, "stream \(id) got \(got[id]!) of \(total)")
+        }
+    }
+
     static func peerPlan(_ plan: [Int], opener: ConnectionRole) -> [StreamID: Int] {
         var out: [StreamID: Int] = [:]
         for (i, size) in plan.enumerated() { out[StreamID(index: UInt64(i), opener: opener)] = size }

@@ -13,6 +13,8 @@ final class SimSweepTests: XCTestCase {
         var packets = 0
         var retransmits = 0
         var simSeconds = 0.0
+        /// Seeds whose partition began before the initiator had everything.
+        var partitionHit = 0
         var failures: [String] = []
     }
 
@@ -32,15 +34,16 @@ final class SimSweepTests: XCTestCase {
             total.packets += outcome.packets
             total.retransmits += outcome.retransmits
             total.simSeconds += outcome.simSeconds
+            total.partitionHit += outcome.partitionHit
             if !outcome.failures.isEmpty {
                 failedSeeds.append(seed)
                 XCTFail("seed \(seed): \(outcome.failures.prefix(5).joined(separator: "; "))")
             }
         }
         let elapsed = Date().timeIntervalSince(started)
-        print(String(format: "stream sweep: %d seeds, %d failed, %.1f MB delivered, %d packets, %d retransmitted, %.0f simulated s, %.1f s wall",
+        print(String(format: "stream sweep: %d seeds, %d failed, %.1f MB delivered, %d packets, %d retransmitted, partition during transfer in %d seeds, %.0f simulated s, %.1f s wall",
                      count, failedSeeds.count, Double(total.bytes) / 1e6, total.packets, total.retransmits,
-                     total.simSeconds, elapsed))
+                     total.partitionHit, total.simSeconds, elapsed))
         if !failedSeeds.isEmpty { print("stream sweep failed seeds: \(failedSeeds.prefix(50))") }
     }
 
@@ -86,6 +89,7 @@ final class SimSweepTests: XCTestCase {
             appB.handleEvents(&link.b)
             if !closeSent, appA.allDone {
                 closeSent = true
+                if conditions.partitions[0].lowerBound < link.now { outcome.partitionHit = 1 }
                 link.a.close(code: 0)
                 appA.handleEvents(&link.a)
             }
