@@ -60,6 +60,15 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // Node services: state directory, control client, netmap application (and, next,
+        // MCP publish/use, audit, local socket).
+        .target(name: "NodeAgent", dependencies: [
+            "MeshConnect", "MeshNet", "MeshStream", "MeshTransport", "MeshWire", "MeshCrypto", "ControlCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
         // Coordinator registry: SQLite through GRDB.
         .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
@@ -83,7 +92,8 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "mcpmesh", dependencies: [
-            "MeshCrypto", "Noise", "MeshTransport", "MeshConnect", "MeshNet", "MeshStream", "MeshWire",
+            "MeshCrypto", "Noise", "MeshTransport", "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "NodeAgent",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,6 +112,7 @@ let package = Package(
         .testTarget(name: "MeshTransportTests", dependencies: ["MeshTransport", "MeshWire", "MeshCrypto", "Noise", "MeshSim"]),
         .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
         .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "MeshWire", "MeshCrypto", "ControlCore"]),
         .testTarget(name: "MeshConnectTests", dependencies: [
             "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "MeshCrypto",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,231 @@
+import ControlCore
+import Foundation
+import Logging
+import MeshConnect
+import MeshCrypto
+import MeshNet
+import MeshWire
+import NIOCore
+import NIOPosix
+
+/// The node agent (`mcpmesh up`): joins with a join key on first run, then runs from its
+/// state directory; keeps a control connection to the coordinator, verifies every netmap,
+/// persists the last good one and opens sessions to exactly the peers it lists. While the
+/// coordinator is down it keeps working on the last good netmap until that expires.
+public final class Agent: Sendable {
+    public struct Options: Sendable {
+        public var stateDirectory: String
+        public var joinKey: String?
+        public var name: String?
+        public var listenHost: String
+        public var listenPort: Int
+        public var servers: [String]
+        public init(stateDirectory: String, joinKey: String?, name: String?, listenHost: String = "0.0.0.0",
+                    listenPort: Int = 0, servers: [String] = []) {
+            self.stateDirectory = stateDirectory; self.joinKey = joinKey; self.name = name
+            self.listenHost = listenHost; self.listenPort = listenPort; self.servers = servers
+        }
+    }
+
+    public let endpoint: MeshEndpoint
+    public let identity: IdentityPublicKey
+    let logger: Logger
+    let state: NodeStateDirectory
+    let stopped: EventLoopPromise<Void>
+
+    /// Starts the agent; `wait()` returns when it stops (refused by the coordinator, or
+    /// `stop()`).
+    public static func start(_ options: Options, group: any EventLoopGroup, logger: Logger) async throws -> Agent {
+        let state = try NodeStateDirectory(path: options.stateDirectory)
+        let identity = try state.identity()
+        var enrollment = try state.enrollment()
+        var joinSecret: String?
+        if let text = options.joinKey {
+            let key: JoinKey
+            do { key = try JoinKey(text: text) } catch { throw NodeAgentError.joinKey(error.description) }
+            if let e = enrollment, e.coordinatorKey != key.coordinatorKey.text {
+                throw NodeAgentError.joinKey("this node already belongs to the coordinator \(e.coordinatorKey); use another --state to join a different mesh")
+            }
+            if enrollment == nil || enrollment?.nodeId == nil {
+                joinSecret = Base64URL.encode(key.secret)
+            }
+            enrollment = enrollment ?? .init(coordinatorKey: key.coordinatorKey.text, coordinatorAddress: key.coordinatorAddress)
+            try state.saveEnrollment(enrollment!)
+        }
+        guard let enrollment else { throw NodeAgentError.notJoined(options.stateDirectory) }
+        let coordinatorKey = try IdentityPublicKey(text: enrollment.coordinatorKey)
+        guard let hp = HostPort(enrollment.coordinatorAddress) else {
+            throw NodeAgentError.stateDirectory(options.stateDirectory + "/node.json", "has an invalid coordinator address")
+        }
+        let loop = group.next()
+        let coordinatorAddress = try await Self.resolve(hp, on: loop)
+
+        let endpoint: MeshEndpoint
+        do {
+            endpoint = try await MeshEndpoint.bind(host: options.listenHost, port: options.listenPort,
+                                                   identity: identity, on: loop)
+        } catch {
+            throw NodeAgentError.bind("\(options.listenHost):\(options.listenPort): \(error)")
+        }
+        let agent = Agent(endpoint: endpoint, identity: identity.publicKey, logger: logger, state: state,
+                          stopped: loop.makePromise())
+        let register = ControlMessage.Register(joinSecret: joinSecret, hostname: Self.hostname(), name: options.name,
+                                               servers: options.servers,
+                                               endpoints: Self.localEndpoints(endpoint.boundAddress))
+        try await endpoint.execute { handler in
+            let runner = AgentLoop(agent: agent, handler: handler, loop: loop, coordinator: coordinatorKey,
+                                   coordinatorAddress: coordinatorAddress, register: register, enrollment: enrollment)
+            try runner.start()
+        }.get()
+        logger.notice("mcpmesh agent up", metadata: [
+            "key": "\(identity.publicKey)", "listen": "\(endpoint.boundAddress)",
+            "coordinator": "\(enrollment.coordinatorAddress)",
+        ])
+        return agent
+    }
+
+    init(endpoint: MeshEndpoint, identity: IdentityPublicKey, logger: Logger, state: NodeStateDirectory,
+         stopped: EventLoopPromise<Void>) {
+        self.endpoint = endpoint
+        self.identity = identity
+        self.logger = logger
+        self.state = state
+        self.stopped = stopped
+    }
+
+    /// Waits until the agent stops; throws when the coordinator refused it.
+    public func wait() async throws { try await stopped.futureResult.get() }
+
+    /// Stops the agent and closes its socket.
+    public func stop() async {
+        stopped.succeed(())
+        _ = try? await endpoint.close().get()
+    }
+
+    static func resolve(_ hp: HostPort, on loop: any EventLoop) async throws -> UDPAddress {
+        if let a = try? UDPAddress(ip: hp.host, port: Int(hp.port)) { return a }
+        let resolved = try SocketAddress.makeAddressResolvingHost(hp.host, port: Int(hp.port))
+        guard let a = UDPAddress(resolved) else { throw NodeAgentError.joinKey("cannot resolve \(hp)") }
+        return a
+    }
+
+    static func hostname() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, buf.count)
+        return String(cString: buf)
+    }
+
+    /// The addresses peers may try: the bound address, or every interface's IPv4 address
+    /// when bound to the wildcard.
+    static func localEndpoints(_ bound: UDPAddress) -> [String] {
+        let port = bound.port
+        let text = bound.description
+        guard text.hasPrefix("0.0.0.0:") || text.hasPrefix("[::]:") else { return [text] }
+        var out: [String] = []
+        var ifaddr: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&ifaddr) == 0, let first = ifaddr else { return ["127.0.0.1:\(port)"] }
+        defer { freeifaddrs(ifaddr) }
+        var p: UnsafeMutablePointer<ifaddrs>? = first
+        while let cur = p {
+            if let sa = cur.pointee.ifa_addr, sa.pointee.sa_family == UInt16(AF_INET) {
+                var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                if getnameinfo(sa, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+                    out.append("\(String(cString: host)):\(port)")
+                }
+            }
+            p = cur.pointee.ifa_next
+        }
+        return out.isEmpty ? ["127.0.0.1:\(port)"] : Array(Set(out)).sorted()
+    }
+}
+
+/// The agent's state on the endpoint's loop: the control client, the netmap acceptor, and
+/// the application of each netmap to the sessions core.
+final class AgentLoop {
+    let agent: Agent
+    let handler: MeshUDPHandler
+    let loop: any EventLoop
+    let coordinator: IdentityPublicKey
+    let coordinatorAddress: UDPAddress
+    var acceptor: NetmapAcceptor
+    var enrollment: NodeStateDirectory.Enrollment
+    let control: ControlClient
+
+    init(agent: Agent, handler: MeshUDPHandler, loop: any EventLoop, coordinator: IdentityPublicKey,
+         coordinatorAddress: UDPAddress, register: ControlMessage.Register, enrollment: NodeStateDirectory.Enrollment) {
+        self.agent = agent
+        self.handler = handler
+        self.loop = loop
+        self.coordinator = coordinator
+        self.coordinatorAddress = coordinatorAddress
+        self.enrollment = enrollment
+        self.acceptor = NetmapAcceptor(coordinatorKey: coordinator, nodeKey: agent.identity)
+        self.control = ControlClient(handler: handler, loop: loop, coordinator: coordinator, register: register,
+                                     logger: agent.logger)
+    }
+
+    func start() throws {
+        try handler.addPeer(coordinator, endpoint: coordinatorAddress)
+        if let bytes = agent.state.lastNetmap() {
+            switch acceptor.restore(bytes, now: Netmap.Time(Date())) {
+            case .success(let signed):
+                agent.logger.notice("restored the last good netmap", metadata: ["version": "\(signed.netmap.version)", "peers": "\(signed.netmap.peers.count)"])
+                apply(signed.netmap)
+            case .failure(let error):
+                agent.logger.warning("the saved netmap is not usable", metadata: ["reason": "\(error)"])
+            }
+        }
+        handler.onEvent = { [unowned self] event in
+            switch event {
+            case .handshakeFailed(let k) where k == coordinator, .peerRestarted(let k) where k == coordinator:
+                control.sessionEvent(event)
+            case .socketClosed(let reason):
+                agent.logger.error("the mesh socket closed", metadata: ["reason": "\(reason)"])
+            default:
+                break
+            }
+        }
+        control.onRegistered = { [unowned self] r in
+            agent.logger.notice("registered with the coordinator", metadata: ["name": "\(r.name)", "id": "\(r.nodeId)", "tags": "\(r.tags)"])
+            enrollment.nodeId = r.nodeId
+            enrollment.name = r.name
+            do { try agent.state.saveEnrollment(enrollment) } catch {
+                agent.logger.error("cannot save the enrollment", metadata: ["error": "\(error)"])
+            }
+        }
+        control.onNetmap = { [unowned self] bytes in self.received(bytes) }
+        control.onRefused = { [unowned self] failure in
+            agent.logger.error("the coordinator refused this node", metadata: ["code": "\(failure.code.rawValue)", "reason": "\(failure.message)"])
+            agent.stopped.fail(NodeAgentError.refused(failure.message))
+        }
+        control.start()
+    }
+
+    func received(_ bytes: [UInt8]) {
+        switch acceptor.accept(bytes, now: Netmap.Time(Date())) {
+        case .success(let signed):
+            do { try agent.state.saveNetmap(envelope: bytes) } catch {
+                agent.logger.error("cannot save the netmap", metadata: ["error": "\(error)"])
+            }
+            agent.logger.info("netmap accepted", metadata: [
+                "version": "\(signed.netmap.version)", "peers": "\(signed.netmap.peers.map { $0.name })",
+                "policy": "\(signed.netmap.policyVersion)",
+            ])
+            apply(signed.netmap)
+        case .failure(let error):
+            agent.logger.warning("netmap refused", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// Makes the allowed peers exactly the netmap's, plus the coordinator.
+    func apply(_ netmap: Netmap) {
+        var peers: [IdentityPublicKey: UDPAddress?] = [coordinator: coordinatorAddress]
+        for p in netmap.peers {
+            let address = p.endpoints.lazy.compactMap { try? UDPAddress(ip: $0.host, port: Int($0.port)) }.first
+            peers[p.key] = address
+        }
+        do { try handler.setPeers(peers) } catch {
+            agent.logger.error("cannot apply the netmap's peers", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NodeAgent
+
+/// `mcpmesh up`: runs the node agent in the foreground.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the node agent in the foreground (join the mesh on first run).",
+        discussion: """
+            On first run, give --join with the join key your coordinator's admin made \
+            (`mcpmesh-coordinator joinkey create`). The node makes its identity locally \
+            (STATE/identity.key, mode 0600; the private key never leaves this machine), pins \
+            the coordinator key from the join key, registers, and from then on runs from its \
+            state directory without --join. It verifies every netmap, keeps the last good one \
+            (STATE/netmap.bin) and keeps working on it while the coordinator is down, until \
+            it expires. Stop it with SIGTERM or Ctrl-C.
+            """
+    )
+
+    @Option(help: "The join key (first run only).")
+    var join: String?
+
+    @Option(help: "State directory (default: $XDG_STATE_HOME/mcpmesh or ~/.local/state/mcpmesh).")
+    var state: String?
+
+    @Option(help: "The node name to ask for (default: the host name).")
+    var name: String?
+
+    @Option(help: "UDP address to listen on, HOST:PORT (numeric; port 0 picks one).")
+    var listen: String = "0.0.0.0:0"
+
+    @Option(name: .customLong("server"), help: "Name of an MCP server this node publishes (repeatable).")
+    var servers: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard HostPortArgument(listen) != nil else { throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 0.0.0.0:41641") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): expected trace, debug, info, notice, warning or error") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        var logger = Logger(label: "mcpmesh") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        let hp = HostPortArgument(listen)!
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let options = Agent.Options(stateDirectory: state ?? Self.defaultStateDirectory(), joinKey: join, name: name,
+                                    listenHost: hp.host, listenPort: hp.port, servers: servers)
+        let agent: Agent
+        do {
+            agent = try await Agent.start(options, group: group, logger: logger)
+        } catch let e as NodeAgentError {
+            CLIError.exit(CLIError(exitCode: 1, message: e.description))
+        }
+        let signals = SignalWaiter()
+        let stop = Task {
+            await signals.wait()
+            logger.notice("stopping")
+            await agent.stop()
+        }
+        do {
+            try await agent.wait()
+        } catch let e as NodeAgentError {
+            stop.cancel()
+            await agent.stop()
+            CLIError.exit(CLIError(exitCode: 1, message: e.description))
+        }
+        _ = await stop.result
+    }
+
+    static func defaultStateDirectory() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let x = env["XDG_STATE_HOME"], !x.isEmpty { return x + "/mcpmesh" }
+        return (env["HOME"] ?? "/tmp") + "/.local/state/mcpmesh"
+    }
+}
+
+/// Waits for SIGTERM or SIGINT. `@unchecked`: the dispatch sources are set up in `init`
+/// and only kept alive afterwards; nothing mutates them, and the stream is Sendable.
+final class SignalWaiter: @unchecked Sendable {
+    private let stream: AsyncStream<Void>
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        var cont: AsyncStream<Void>.Continuation!
+        stream = AsyncStream { cont = $0 }
+        let c = cont!
+        sources = [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { c.yield() }
+            s.resume()
+            return s
+        }
+    }
+
+    func wait() async {
+        for await _ in stream { return }
+    }
+}
