@@ -74,6 +74,9 @@ struct ReceiveStream: Sendable {
             buffer.replaceSubrange(index..<needed, with: slice)
         }
         received.insert(start..<end)
+        guard received.count <= StreamConstants.maxReassemblyRanges else {
+            throw .tooFragmented(stream: id, ranges: received.count)
+        }
         return raised
     }
 

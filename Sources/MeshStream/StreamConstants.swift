@@ -47,6 +47,11 @@ public enum StreamConstants {
     /// the lowest eighth of them is forgotten and everything below counts as a duplicate.
     public static let maxTrackedPacketRanges = 1024
 
+    /// Most disjoint ranges of received data a stream holds out of order; a peer that
+    /// fragments a stream further is cut off (PROTOCOL_VIOLATION). Bounds the cost of
+    /// reassembly; an honest sender's gaps are its lost packets in flight, far fewer.
+    public static let maxReassemblyRanges = 4096
+
     // MARK: ACK generation (RFC 9000 §13.2)
 
     /// Ack-eliciting packets received before an ACK is sent at once (RFC 9000 §13.2.2).

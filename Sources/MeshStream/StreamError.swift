@@ -22,6 +22,8 @@ public enum StreamError: Error, Equatable, Sendable, CustomStringConvertible {
     case streamState(stream: StreamID, problem: String)
     /// Data or a reset contradicting the stream's final size.
     case finalSize(stream: StreamID, finalSize: UInt64, offset: UInt64)
+    /// Out-of-order data split a stream into more pieces than a receiver holds.
+    case tooFragmented(stream: StreamID, ranges: Int)
     /// An ACK for a packet number this endpoint never sent.
     case ackOfUnsentPacket(UInt64, largestSent: UInt64?)
 
@@ -30,7 +32,7 @@ public enum StreamError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .truncated, .unknownFrameType, .valueTooLarge, .invalidAckRange, .tooManyAckRanges:
             return .frameEncodingError
-        case .nonMinimalFrameType, .ackOfUnsentPacket:
+        case .nonMinimalFrameType, .ackOfUnsentPacket, .tooFragmented:
             return .protocolViolation
         case .flowControl: return .flowControlError
         case .streamLimit: return .streamLimitError
@@ -62,6 +64,8 @@ public enum StreamError: Error, Equatable, Sendable, CustomStringConvertible {
             return "stream \(stream): \(problem)"
         case let .finalSize(stream, finalSize, offset):
             return "stream \(stream): offset \(offset) contradicts its final size \(finalSize)"
+        case let .tooFragmented(stream, ranges):
+            return "stream \(stream): out-of-order data in \(ranges) pieces, more than \(StreamConstants.maxReassemblyRanges)"
         case let .ackOfUnsentPacket(pn, largest):
             let sent = largest.map { "the largest sent is \($0)" } ?? "none was sent"
             return "peer acknowledged packet \(pn), which was never sent (\(sent))"

@@ -115,6 +115,28 @@ final class LifecycleTests: XCTestCase {
         XCTAssertNil(link.a.nextTimeout)
     }
 
+    /// A peer that shreds a stream into tiny out-of-order pieces is cut off before reassembly
+    /// gets expensive.
+    func testFragmentingAStreamIsAProtocolViolation() {
+        var b = StreamConnection(role: .responder, now: .zero)
+        let id = StreamID(index: 0, opener: .initiator)
+        var pn: UInt64 = 0
+        b.receive(payload(.stream(StreamFrame(id: id, offset: 1, data: [0], fin: false))), packetNumber: pn, now: .zero)
+        while b.nextDatagram(packetNumber: pn, now: .zero) != nil { pn += 1 }  // grants the 256 KiB window
+        var offset: UInt64 = 3
+        while b.isOpen, offset < 200_000 {
+            var frames: [UInt8] = []
+            for _ in 0..<50 {
+                FrameCodec.encode(.stream(StreamFrame(id: id, offset: offset, data: [0], fin: false)), into: &frames)
+                offset += 2
+            }
+            pn += 1
+            b.receive(frames, packetNumber: pn, now: .zero)
+        }
+        let closed = events(&b).last
+        XCTAssertEqual(closed, .connectionClosed(.protocolError(.tooFragmented(stream: id, ranges: StreamConstants.maxReassemblyRanges + 1))))
+    }
+
     func testDuplicatePacketsAreIgnored() {
         let id = StreamID(index: 0, opener: .initiator)
         var b = StreamConnection(role: .responder, now: .zero)

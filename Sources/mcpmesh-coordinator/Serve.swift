@@ -1,0 +1,97 @@
+import ArgumentParser
+import Coordinator
+import Logging
+import MeshWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `serve`: runs the coordinator in the foreground until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the coordinator in the foreground.",
+        discussion: """
+            On first run this creates DIR (mode 0700), the coordinator's identity key \
+            DIR/coordinator.key (mode 0600; only its public key is ever printed) and the registry \
+            DIR/registry.sqlite. It serves the admin socket DIR/admin.sock (mode 0600) for the other \
+            commands, and logs one line per event to standard error. SIGTERM or SIGINT shuts it \
+            down gracefully (exit status 0).
+
+            --listen is the UDP address of the control listener, which will carry node \
+            registration, the netmap streams, endpoint discovery and relay over Noise. This build \
+            does not start that listener yet: the address is validated, logged, and put into join \
+            keys unless --advertise is given.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The coordinator's state directory (created 0700 if missing).", valueName: "DIR"))
+    var state: String
+
+    @Option(name: .long, help: ArgumentHelp(
+        "UDP address of the control listener (node registration, netmaps, discovery, relay).", valueName: "HOST:PORT"))
+    var listen: String
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The address nodes dial, put into join keys (default: --listen; required when --listen is a wildcard such as 0.0.0.0).",
+        valueName: "HOST:PORT"))
+    var advertise: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (no authentication: use loopback or a private address).",
+        valueName: "HOST:PORT"))
+    var metrics: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard !state.isEmpty else { throw ValidationError("--state needs a directory") }
+        let listenAddress = try Self.address(listen, option: "--listen")
+        if let advertise {
+            let advertised = try Self.address(advertise, option: "--advertise")
+            if let problem = ServeConfiguration.problemAsJoinAddress(advertised) {
+                throw ValidationError("--advertise \(problem.components(separatedBy: ";").first ?? problem)")
+            }
+        } else if let problem = ServeConfiguration.problemAsJoinAddress(listenAddress) {
+            throw ValidationError("--listen \(problem)")
+        }
+        if let metrics { _ = try Self.address(metrics, option: "--metrics") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        // Everything the coordinator creates is private to its user.
+        umask(0o077)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "mcpmesh-coordinator")
+        let configuration = ServeConfiguration(
+            stateDirectory: StateDirectory(state),
+            listen: try Self.address(listen, option: "--listen"),
+            advertise: try advertise.map { try Self.address($0, option: "--advertise") },
+            metrics: try metrics.map { try Self.address($0, option: "--metrics") })
+        do {
+            try await CoordinatorServer.run(configuration, logger: logger)
+        } catch let error as CoordinatorError {
+            logger.critical("coordinator failed: \(error)")
+            throw CLIError(error.description)
+        }
+    }
+
+    /// `text` as HOST:PORT, or a usage error naming `option`.
+    static func address(_ text: String, option: String) throws -> HostPort {
+        guard let address = HostPort(text) else {
+            throw ValidationError("\(option) \"\(text)\" is not HOST:PORT (such as 127.0.0.1:41641, coord.example.com:41641 or [::1]:41641)")
+        }
+        return address
+    }
+}
