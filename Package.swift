@@ -80,7 +80,7 @@ let package = Package(
 
         // Coordinator services: registry-backed admin plane, control, discovery, relay.
         .target(name: "Coordinator", dependencies: [
-            "Registry", "Policy", "ControlCore", "MeshWire", "MeshCrypto", "MeshNet", "MeshStream",
+            "Registry", "Policy", "ControlCore", "MeshWire", "MeshCrypto", "MeshNet", "MeshStream", "MeshConnect",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -54,7 +54,7 @@ public enum ControlMessage: Equatable, Sendable {
 }
 
 /// Why the coordinator refused (or the node gave up).
-public struct ControlFailure: Codable, Equatable, Sendable, CustomStringConvertible {
+public struct ControlFailure: Error, Codable, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Codable, Sendable {
         case joinKeyUnknown = "join-key-unknown"
         case joinKeyExpired = "join-key-expired"

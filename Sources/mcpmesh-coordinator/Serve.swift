@@ -80,7 +80,7 @@ struct Serve: AsyncParsableCommand {
             advertise: try advertise.map { try Self.address($0, option: "--advertise") },
             metrics: try metrics.map { try Self.address($0, option: "--metrics") })
         do {
-            try await CoordinatorServer.run(configuration, logger: logger)
+            try await CoordinatorServer.run(configuration, logger: logger, makeControlService: ControlService.factory)
         } catch let error as CoordinatorError {
             logger.critical("coordinator failed: \(error)")
             throw CLIError(error.description)
