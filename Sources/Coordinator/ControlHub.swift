@@ -227,11 +227,19 @@ final class ControlHub {
         for removed in change.removed {
             let id = Netmap.NodeID(UInt64(removed.id.rawValue))
             ids.formUnion((try? builder.nodeRemoved(id)) ?? [])
-            if let key = try? IdentityPublicKey(text: removed.publicKey), let s = sessions[key] {
+            guard let key = try? IdentityPublicKey(text: removed.publicKey) else { continue }
+            if let s = sessions[key] {
+                // Tell the node, then forget its session once the refusal had time to go out.
                 refuse(s, ControlFailure(.notRegistered, "this node was removed from the mesh by an admin"))
+                setOnline(s, false)
                 s.node = nil
+                loop.scheduleTask(in: .seconds(2)) { [weak self, weak s] in
+                    guard let self, let s, self.sessions[key] === s, s.node == nil else { return }
+                    self.drop(s)
+                }
+            } else {
+                handler.removePeer(key)
             }
-            if let key = try? IdentityPublicKey(text: removed.publicKey) { handler.removePeer(key) }
         }
         for name in change.affected {
             guard let n = snapshot.nodes[name],

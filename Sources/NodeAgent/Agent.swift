@@ -175,12 +175,13 @@ final class AgentLoop {
                 agent.logger.warning("the saved netmap is not usable", metadata: ["reason": "\(error)"])
             }
         }
-        handler.onEvent = { [unowned self] event in
+        // The handler keeps this loop state alive for the endpoint's lifetime.
+        handler.onEvent = { event in
             switch event {
-            case .handshakeFailed(let k) where k == coordinator, .peerRestarted(let k) where k == coordinator:
-                control.sessionEvent(event)
+            case .handshakeFailed(let k) where k == self.coordinator, .peerRestarted(let k) where k == self.coordinator:
+                self.control.sessionEvent(event)
             case .socketClosed(let reason):
-                agent.logger.error("the mesh socket closed", metadata: ["reason": "\(reason)"])
+                self.agent.logger.error("the mesh socket closed", metadata: ["reason": "\(reason)"])
             default:
                 break
             }
