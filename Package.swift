@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "ControlCoreTests", dependencies: ["ControlCore", "Policy", "MeshWire", "MeshCrypto"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Registry", "Policy", "ControlCore", "MeshWire", "MeshCrypto"]),
-        .testTarget(name: "mcpmeshTests", dependencies: ["mcpmesh"]),
+        .testTarget(name: "mcpmeshTests", dependencies: ["mcpmesh", "mcpmesh-coordinator"]),
     ],
     swiftLanguageModes: [.v6]
 )

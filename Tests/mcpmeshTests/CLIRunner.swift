@@ -17,9 +17,9 @@ enum CLIRunner {
         return Bundle.main.bundleURL
     }
 
-    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> CLIResult {
+    static func run(_ arguments: [String], executable: String = "mcpmesh", timeout: TimeInterval = 60) throws -> CLIResult {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent("mcpmesh")
+        process.executableURL = productsDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
