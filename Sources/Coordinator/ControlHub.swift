@@ -42,11 +42,15 @@ final class ControlHub {
             if let key = try? IdentityPublicKey(text: n.publicKey) { try? handler.addPeer(key, endpoint: nil) }
         }
         handler.onEvent = { [unowned self] event in self.event(event) }
-        // Netmaps are re-signed before they expire.
+        // Every minute: netmaps near expiry are re-signed, and connected nodes' last-seen
+        // times are refreshed (ephemeral nodes are removed only once they went away).
         loop.scheduleRepeatedTask(initialDelay: .minutes(1), delay: .minutes(1)) { [weak self] _ in
             guard let self else { return }
             let due = self.builder.needsReissue(now: Netmap.Time(Date()))
             self.push(to: due)
+            for s in self.sessions.values where s.online {
+                if let node = s.node { self.report(node, endpoints: nil, servers: nil) }
+            }
         }
     }
 
@@ -108,6 +112,7 @@ final class ControlHub {
             for m in messages { handle(s, m) }
         case .connectionClosed(let reason):
             logger.info("control connection closed", metadata: ["node": "\(s.node?.name ?? "-")", "reason": "\(reason)"])
+            if let node = s.node { report(node, endpoints: nil, servers: nil) }
             setOnline(s, false)
             s.peer.detach()
             sessions[s.key] = nil
