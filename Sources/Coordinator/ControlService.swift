@@ -8,7 +8,7 @@ import NIOCore
 import Registry
 import ServiceLifecycle
 
-/// The coordinator's UDP control listener (docs/protocol.md §17): the same Noise sessions as
+/// The coordinator's UDP control listener (docs/protocol.md Part III): the same Noise sessions as
 /// between nodes, admitting newcomers so they can present a join key; on each node's control
 /// stream it takes registrations and updates and pushes signed netmaps whenever
 /// `CoordinatorState` announces a change that affects the node.

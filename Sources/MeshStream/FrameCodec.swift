@@ -1,4 +1,4 @@
-/// Encodes and decodes frames (layouts in docs/streams.md, after RFC 9000 §19). Decoding
+/// Encodes and decodes frames (layouts in docs/protocol.md Part II, after RFC 9000 §19). Decoding
 /// rejects every malformed input with a `StreamError` naming the byte offset; no length field
 /// drives an allocation before it is checked against the bytes that remain.
 public enum FrameCodec {

@@ -1,5 +1,5 @@
 /// The stream protocol's constants, each beside the section of RFC 9000 (QUIC transport) or
-/// RFC 9002 (QUIC loss detection and congestion control) it follows. docs/streams.md uses the
+/// RFC 9002 (QUIC loss detection and congestion control) it follows. docs/protocol.md Part II uses the
 /// same names. Where mcpmesh departs from QUIC (there is no handshake inside this layer, so
 /// there are no transport parameters), the constant says so.
 public enum StreamConstants {

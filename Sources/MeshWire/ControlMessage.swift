@@ -1,7 +1,7 @@
 import Foundation
 
 /// Messages of the control protocol between a node and the coordinator, carried on the
-/// node's **control stream** (docs/protocol.md §17): the first stream the node opens on its
+/// node's **control stream** (docs/protocol.md Part III): the first stream the node opens on its
 /// session with the coordinator. Each message is one frame (see `ControlFrame`).
 public enum ControlMessage: Equatable, Sendable {
     /// Node → coordinator, first message: who I am and what I publish. `joinSecret` is the

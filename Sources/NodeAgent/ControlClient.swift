@@ -6,7 +6,7 @@ import MeshStream
 import MeshWire
 import NIOCore
 
-/// The node's side of the control protocol (docs/protocol.md §17), on the endpoint's loop:
+/// The node's side of the control protocol (docs/protocol.md Part III), on the endpoint's loop:
 /// it opens the control stream to the coordinator, registers, receives netmaps, sends
 /// updates, and starts over with backoff whenever the connection ends (coordinator down,
 /// restarted, or idle). Everything here runs on the loop.
