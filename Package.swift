@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Crypto: libsodium, imported only by MeshCrypto.
@@ -67,6 +69,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
+        // MCP on a node: JSON-RPC framing, tool filtering by grant, stdio and HTTP upstreams.
+        .target(name: "MCPBridge", dependencies: [
+            "MeshWire",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Coordinator registry: SQLite through GRDB.
@@ -112,6 +122,7 @@ let package = Package(
         .testTarget(name: "MeshTransportTests", dependencies: ["MeshTransport", "MeshWire", "MeshCrypto", "Noise", "MeshSim"]),
         .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
         .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
+        .testTarget(name: "MCPBridgeTests", dependencies: ["MCPBridge", "MeshWire", .product(name: "MCP", package: "swift-sdk")]),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "MeshWire", "MeshCrypto", "ControlCore"]),
         .testTarget(name: "MeshConnectTests", dependencies: [
             "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "MeshCrypto",

@@ -1,0 +1,1 @@
+// MCPBridge module
