@@ -147,8 +147,8 @@ final class ControlHub {
             guard let node = s.node else { return }
             let state = self.state
             Task { _ = try? await state.removeNode(named: node.name, actor: "node:\(node.name)") }
-        case .rotateKey:
-            refuse(s, ControlFailure(.badRequest, "key rotation is not supported by this coordinator yet"))
+        case .rotateKey(let envelope):
+            rotate(s, envelope)
         case .registered, .netmap, .error:
             refuse(s, ControlFailure(.badRequest, "a node does not send \(m)"))
         }
@@ -182,6 +182,50 @@ final class ControlHub {
                                           keyExpiry: Int64(node.keyExpiry.timeIntervalSince1970 * 1000))))
                 logger.notice("node connected", metadata: ["node": "\(node.name)", "key": "\(key)", "endpoints": "\(endpoints)"])
                 push(to: [Netmap.NodeID(UInt64(node.id.rawValue))])
+            }
+        }
+    }
+
+    /// Key rotation: the envelope is signed by the key the session authenticated and names
+    /// the new key; the registry takes it, peers get netmaps with it, and the node
+    /// reconnects under the new key.
+    private func rotate(_ s: NodeSession, _ envelope: [UInt8]) {
+        guard let node = s.node else { return refuse(s, ControlFailure(.notRegistered, "register before rotating the key")) }
+        let newKey: IdentityPublicKey
+        do {
+            let payload = try SignedEnvelope.open(envelope, context: .keyRotation, signer: s.key)
+            newKey = try IdentityPublicKey(text: String(decoding: payload, as: UTF8.self))
+        } catch {
+            return refuse(s, ControlFailure(.badRequest, "the key rotation is not signed by this node's current key or names no valid key: \(error)"))
+        }
+        let state = self.state
+        let promise = loop.makePromise(of: Result<RegisteredNode, ControlFailure>.self)
+        Task {
+            do {
+                let rotated = try await state.rotateNodeKey(node.id, newPublicKey: newKey.text,
+                                                            keyExpiry: Date().addingTimeInterval(180 * 86400))
+                promise.succeed(.success(rotated))
+            } catch {
+                promise.succeed(.failure(ControlHub.failure(error)))
+            }
+        }
+        promise.futureResult.whenSuccess { [unowned self] result in
+            switch result {
+            case .failure(let f):
+                refuse(s, f)
+            case .success(let rotated):
+                try? handler.addPeer(newKey, endpoint: nil)
+                send(s, .registered(.init(nodeId: UInt64(rotated.id.rawValue), name: rotated.name, tags: rotated.tags,
+                                          keyExpiry: Int64(rotated.keyExpiry.timeIntervalSince1970 * 1000))))
+                logger.notice("node rotated its key", metadata: ["node": "\(rotated.name)", "old": "\(s.key)", "new": "\(newKey)"])
+                // The old key's session ends once the answer had time to go out.
+                setOnline(s, false)
+                s.node = nil
+                let old = s.key
+                loop.scheduleTask(in: .seconds(2)) { [weak self, weak s] in
+                    guard let self, let s, self.sessions[old] === s else { return }
+                    self.drop(s)
+                }
             }
         }
     }

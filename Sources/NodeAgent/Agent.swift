@@ -20,10 +20,13 @@ public final class Agent: Sendable {
         public var listenHost: String
         public var listenPort: Int
         public var servers: [String]
+        /// Replace this node's identity key (signed by the current one) before starting.
+        public var rotateKey: Bool
         public init(stateDirectory: String, joinKey: String?, name: String?, listenHost: String = "0.0.0.0",
-                    listenPort: Int = 0, servers: [String] = []) {
+                    listenPort: Int = 0, servers: [String] = [], rotateKey: Bool = false) {
             self.stateDirectory = stateDirectory; self.joinKey = joinKey; self.name = name
             self.listenHost = listenHost; self.listenPort = listenPort; self.servers = servers
+            self.rotateKey = rotateKey
         }
     }
 
@@ -37,7 +40,7 @@ public final class Agent: Sendable {
     /// `stop()`).
     public static func start(_ options: Options, group: any EventLoopGroup, logger: Logger) async throws -> Agent {
         let state = try NodeStateDirectory(path: options.stateDirectory)
-        let identity = try state.identity()
+        var identity = try state.identity()
         var enrollment = try state.enrollment()
         var joinSecret: String?
         if let text = options.joinKey {
@@ -59,6 +62,16 @@ public final class Agent: Sendable {
         }
         let loop = group.next()
         let coordinatorAddress = try await Self.resolve(hp, on: loop)
+        if options.rotateKey {
+            guard enrollment.nodeId != nil else { throw NodeAgentError.notJoined(options.stateDirectory) }
+            let next = IdentitySecretKey.generate()
+            try state.saveNextIdentity(next)
+            try await KeyRotation.run(old: identity, new: next, coordinator: coordinatorKey, address: coordinatorAddress,
+                                      hostname: Self.hostname(), servers: options.servers, loop: loop, logger: logger)
+            try state.promoteNextIdentity()
+            logger.notice("identity key rotated", metadata: ["old": "\(identity.publicKey)", "new": "\(next.publicKey)"])
+            identity = next
+        }
 
         let endpoint: MeshEndpoint
         do {
@@ -67,7 +80,8 @@ public final class Agent: Sendable {
         } catch {
             throw NodeAgentError.bind("\(options.listenHost):\(options.listenPort): \(error)")
         }
-        let agent = Agent(endpoint: endpoint, identity: identity.publicKey, logger: logger, state: state,
+        let publicKey = identity.publicKey
+        let agent = Agent(endpoint: endpoint, identity: publicKey, logger: logger, state: state,
                           stopped: loop.makePromise())
         let register = ControlMessage.Register(joinSecret: joinSecret, hostname: Self.hostname(), name: options.name,
                                                servers: options.servers,
@@ -78,7 +92,7 @@ public final class Agent: Sendable {
             try runner.start()
         }.get()
         logger.notice("mcpmesh agent up", metadata: [
-            "key": "\(identity.publicKey)", "listen": "\(endpoint.boundAddress)",
+            "key": "\(publicKey)", "listen": "\(endpoint.boundAddress)",
             "coordinator": "\(enrollment.coordinatorAddress)",
         ])
         return agent

@@ -55,6 +55,10 @@ public final class ControlClient {
 
     public func logout() { send(.logout) }
 
+    /// Asks the coordinator to replace this node's identity key (docs/protocol.md C.4);
+    /// `envelope` is signed by the current key. The answer is another `registered`.
+    public func rotateKey(envelope: [UInt8]) { send(.rotateKey(envelope: envelope)) }
+
     /// Session events for the coordinator's peer, forwarded by the agent.
     public func sessionEvent(_ event: MeshEvent) {
         if case .handshakeFailed = event {

@@ -58,6 +58,20 @@ public struct NodeStateDirectory: Sendable {
         return key
     }
 
+    /// Writes the identity a key rotation will switch to, beside the current one.
+    public func saveNextIdentity(_ key: IdentitySecretKey) throws(NodeAgentError) {
+        try write(key.seed.withUnsafeBytes { Array($0) }, to: "identity.next.key")
+    }
+
+    /// Makes the rotated identity the current one (an atomic rename).
+    public func promoteNextIdentity() throws(NodeAgentError) {
+        guard rename(file("identity.next.key"), file("identity.key")) == 0 else {
+            throw .stateDirectory(file("identity.next.key"), "cannot replace identity.key: \(String(cString: strerror(errno)))")
+        }
+        let dir = open(path, O_RDONLY)
+        if dir >= 0 { _ = fsync(dir); close(dir) }
+    }
+
     public func enrollment() throws(NodeAgentError) -> Enrollment? {
         guard let data = FileManager.default.contents(atPath: file("node.json")) else { return nil }
         do { return try JSONDecoder().decode(Enrollment.self, from: data) } catch {

@@ -35,6 +35,9 @@ struct Up: AsyncParsableCommand {
     @Option(name: .customLong("server"), help: "Name of an MCP server this node publishes (repeatable).")
     var servers: [String] = []
 
+    @Flag(name: .customLong("rotate-key"), help: "Replace this node's identity key (signed by the current one) before starting.")
+    var rotateKey = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -50,7 +53,7 @@ struct Up: AsyncParsableCommand {
         let hp = HostPortArgument(listen)!
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let options = Agent.Options(stateDirectory: state ?? Self.defaultStateDirectory(), joinKey: join, name: name,
-                                    listenHost: hp.host, listenPort: hp.port, servers: servers)
+                                    listenHost: hp.host, listenPort: hp.port, servers: servers, rotateKey: rotateKey)
         let agent: Agent
         do {
             agent = try await Agent.start(options, group: group, logger: logger)

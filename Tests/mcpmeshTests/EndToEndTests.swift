@@ -45,6 +45,14 @@ final class EndToEndTests: XCTestCase {
         return obj["outbound"] as? [String: [String: [String]]]
     }
 
+    /// The laptop's identity key text, from its netmap's "node" entry.
+    func newLaptopKey() -> String {
+        guard let data = FileManager.default.contents(atPath: path("laptop/netmap.json")),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let node = obj["node"] as? [String: Any], let key = node["key"] as? String else { return "-" }
+        return key
+    }
+
     func writePolicy(_ name: String, _ text: String) throws -> String {
         try text.write(toFile: path(name), atomically: true, encoding: .utf8)
         return path(name)
@@ -101,6 +109,22 @@ final class EndToEndTests: XCTestCase {
         print("e2e: policy change reached both nodes \(String(format: "%.3f", revoked)) s after the command started")
         XCTAssertEqual(try coordinator("policy", "set", allow).status, 0)
         XCTAssertNotNil(waitUntil(timeout: 2) { peers(of: "nas") == ["laptop"] && peers(of: "laptop") == ["nas"] })
+
+        // Key rotation: the laptop replaces its identity key, signed by the old one; the
+        // registry and the nas's netmap carry the new key, and the laptop keeps working.
+        let oldKey = try String(contentsOfFile: path("laptop/netmap.json"), encoding: .utf8)
+        let laptopProcess = processes[2]
+        laptopProcess.stop()
+        let oldIdentity = FileManager.default.contents(atPath: path("laptop/identity.key"))
+        _ = try start("mcpmesh", ["up", "--rotate-key", "--state", path("laptop"), "--listen", "127.0.0.1:0"], log: "laptop2.log")
+        XCTAssertNotNil(waitUntil(timeout: 15) {
+            FileManager.default.contents(atPath: path("laptop/identity.key")) != oldIdentity
+                && (try? String(contentsOfFile: path("laptop/netmap.json"), encoding: .utf8)) != oldKey
+                && peers(of: "laptop") == ["nas"]
+        }, "the laptop rotates its key and gets a netmap under the new one")
+        let rotatedList = try coordinator("nodes", "list", "--json")
+        XCTAssertNotNil(waitUntil(timeout: 5) { (try? String(contentsOfFile: path("nas/netmap.json"), encoding: .utf8))?
+            .contains(newLaptopKey()) ?? false }, "the nas's netmap names the laptop's new key: \(rotatedList.stdout)")
 
         // Removing a node drops it from its peer's netmap within 2 s, and the node hears why.
         issued = Date()
