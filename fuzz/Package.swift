@@ -13,13 +13,16 @@ let package = Package(
             .product(name: "MeshWire", package: "mcpmesh"),
         ], swiftSettings: fuzzFlags),
         .executableTarget(name: "FuzzSessionReceive", dependencies: [
+            .product(name: "MeshCrypto", package: "mcpmesh"),
             .product(name: "MeshTransport", package: "mcpmesh"),
             .product(name: "MeshWire", package: "mcpmesh"),
         ], swiftSettings: fuzzFlags),
         .executableTarget(name: "FuzzNoiseRead", dependencies: [
+            .product(name: "MeshCrypto", package: "mcpmesh"),
             .product(name: "Noise", package: "mcpmesh"),
         ], swiftSettings: fuzzFlags),
         .executableTarget(name: "FuzzControlEncodings", dependencies: [
+            .product(name: "MeshCrypto", package: "mcpmesh"),
             .product(name: "MeshWire", package: "mcpmesh"),
         ], swiftSettings: fuzzFlags),
         .executableTarget(name: "FuzzStreamFrames", dependencies: [
@@ -30,6 +33,7 @@ let package = Package(
         ], swiftSettings: fuzzFlags),
         .executableTarget(name: "FuzzNetmapDecode", dependencies: [
             .product(name: "MeshWire", package: "mcpmesh"),
+            .product(name: "MeshCrypto", package: "mcpmesh"),
         ], swiftSettings: fuzzFlags),
     ]
 )

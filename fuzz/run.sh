@@ -13,7 +13,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(ls Sources))
 
 scratch=../.build-fuzz
-swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer >/dev/null
+swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer 2>&1 | grep -E "error|warning: unable" || true
+swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer >/dev/null 2>&1
 bin=$(swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer --show-bin-path)
 
 status=0

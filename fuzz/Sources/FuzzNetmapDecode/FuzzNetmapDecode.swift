@@ -1,3 +1,4 @@
+import MeshCrypto
 import MeshWire
 
 /// The netmap decoder (strict JSON) on arbitrary bytes: no trap, and a netmap that decodes
