@@ -28,8 +28,8 @@ public struct AdminHandler: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
 
-    public init(state: CoordinatorState, issuer: JoinKeyIssuer, info: ServerInfo, metrics: CoordinatorMetrics?,
-                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(state: CoordinatorState, issuer: JoinKeyIssuer, info: ServerInfo, metrics: CoordinatorMetrics? = nil,
+                logger: Logger = Logger.disabled, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.state = state
         self.issuer = issuer
         self.info = info

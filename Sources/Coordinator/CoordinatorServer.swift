@@ -11,9 +11,10 @@ import ServiceLifecycle
 /// `ServiceGroup` until SIGTERM or SIGINT shuts it down gracefully.
 public enum CoordinatorServer {
     /// Runs until a graceful shutdown (SIGTERM/SIGINT) completes; throws if starting fails
-    /// or a service fails.
+    /// or a service fails. `makeControlService` makes the UDP control service from the
+    /// prepared context (`ControlService.factory` in the executable).
     public static func run(_ configuration: ServeConfiguration, logger: Logger,
-                           makeControlService: ControlServiceFactory = PendingControlService.factory) async throws {
+                           makeControlService: ControlServiceFactory) async throws {
         let directory = configuration.stateDirectory
         if let warning = try directory.create() { logger.warning("\(warning)") }
         let lock = try StateLock(directory)

@@ -39,7 +39,7 @@ public actor CoordinatorState {
     /// - Parameters:
     ///   - clock: the time source; tests pass a fixed one.
     ///   - randomBytes: the source of join key secrets and ids; tests pass a seeded one.
-    public init(registry: Registry, metrics: CoordinatorMetrics? = nil, logger: Logger,
+    public init(registry: Registry, metrics: CoordinatorMetrics? = nil, logger: Logger = Logger.disabled,
                 clock: @escaping @Sendable () -> Date = { Date() },
                 randomBytes: @escaping @Sendable (Int) -> [UInt8] = { count in
                     var rng = SystemRandom()

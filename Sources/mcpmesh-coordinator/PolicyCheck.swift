@@ -33,13 +33,13 @@ struct PolicyCheck: ParsableCommand {
         let against = "against the \(Output.count(checked.nodes, "registered node"))"
         print("\(input.name): valid; \(Output.count(checked.tests, "test")), "
               + "\(Output.count(checked.expectations, "expectation")): all passed (\(against))")
-        let live = checked.liveVersion.map { "live policy version \($0)" } ?? "the built-in empty policy"
+        let live = checked.liveVersion.map { "live policy version \($0)" } ?? "built-in empty policy"
         print("compared with the \(live), setting it would make these changes:")
         Output.printChanges(checked.changes)
     }
 
     private func checkOffline(_ input: PolicyFileInput) throws {
-        let note = "the coordinator is not running, so the tests ran against an empty node directory"
+        let note = "checked offline: the coordinator is not running, so tests run against an empty node directory"
         do {
             let report = try CoordinatorState.checkPolicyOffline(text: input.text, file: input.name)
             print("\(input.name): valid; \(Output.count(report.tests, "test")), "

@@ -20,10 +20,10 @@ struct Serve: AsyncParsableCommand {
             commands, and logs one line per event to standard error. SIGTERM or SIGINT shuts it \
             down gracefully (exit status 0).
 
-            --listen is the UDP address of the control listener, which will carry node \
-            registration, the netmap streams, endpoint discovery and relay over Noise. This build \
-            does not start that listener yet: the address is validated, logged, and put into join \
-            keys unless --advertise is given.
+            --listen is the UDP address of the control listener: nodes join there with a join \
+            key and keep a Noise session with the coordinator, over which it pushes their signed \
+            netmaps. --advertise is the address put into join keys when nodes must dial another \
+            name or address than --listen (a public DNS name, or when --listen is 0.0.0.0).
             """
     )
 
