@@ -59,6 +59,7 @@ final class ControlHub {
     private func event(_ event: MeshEvent) {
         switch event {
         case .handshakeCompleted(let key, _):
+            metrics.handshakes.increment()
             session(for: key)
         case .datagram(let key, let payload, let counter):
             // A peer whose stream connection ended is starting a new one.
@@ -107,6 +108,7 @@ final class ControlHub {
             do { messages = try ControlFrame.decode(from: &s.buffer) } catch {
                 logger.warning("malformed control message", metadata: ["key": "\(s.key)", "error": "\(error)"])
                 refuse(s, ControlFailure(.badRequest, error.description))
+                metrics.errorCounter(.control).increment()
                 return
             }
             for m in messages { handle(s, m) }
