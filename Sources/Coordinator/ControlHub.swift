@@ -108,7 +108,7 @@ final class ControlHub {
             do { messages = try ControlFrame.decode(from: &s.buffer) } catch {
                 logger.warning("malformed control message", metadata: ["key": "\(s.key)", "error": "\(error)"])
                 refuse(s, ControlFailure(.badRequest, error.description))
-                metrics.errorCounter(.control).increment()
+                metrics.error(.control)
                 return
             }
             for m in messages { handle(s, m) }
