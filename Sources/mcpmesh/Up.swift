@@ -35,6 +35,9 @@ struct Up: AsyncParsableCommand {
     @Option(name: .customLong("server"), help: "Name of an MCP server this node publishes (repeatable).")
     var servers: [String] = []
 
+    @Option(help: "MCP servers to publish, in the mcpServers JSON shape MCP clients use.")
+    var config: String?
+
     @Flag(name: .customLong("rotate-key"), help: "Replace this node's identity key (signed by the current one) before starting.")
     var rotateKey = false
 
@@ -51,6 +54,10 @@ struct Up: AsyncParsableCommand {
         var logger = Logger(label: "mcpmesh") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
         let hp = HostPortArgument(listen)!
+        var servers = self.servers
+        if let config {
+            do { servers += try Self.serverNames(inConfig: config) } catch let e as CLIError { CLIError.exit(e) }
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let options = Agent.Options(stateDirectory: state ?? Self.defaultStateDirectory(), joinKey: join, name: name,
                                     listenHost: hp.host, listenPort: hp.port, servers: servers, rotateKey: rotateKey)
@@ -74,6 +81,20 @@ struct Up: AsyncParsableCommand {
             CLIError.exit(CLIError(exitCode: 1, message: e.description))
         }
         _ = await stop.result
+    }
+
+    /// The server names of an `mcpServers` config file.
+    static func serverNames(inConfig path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError(exitCode: 1, message: "cannot read the MCP server config \(path)")
+        }
+        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CLIError(exitCode: 1, message: "\(path): not a JSON object")
+        }
+        guard let servers = obj["mcpServers"] as? [String: Any] else {
+            throw CLIError(exitCode: 1, message: "\(path): expected an \"mcpServers\" object naming each server")
+        }
+        return servers.keys.sorted()
     }
 
     static func defaultStateDirectory() -> String {
