@@ -164,6 +164,12 @@ final class AgentLoop {
     var acceptor: NetmapAcceptor
     var enrollment: NodeStateDirectory.Enrollment
     let control: ControlClient
+    let streams: PeerStreams
+    /// Answers incoming MCP sessions: given the peer, the server and the tools it may use,
+    /// returns a refusal text or nil after taking the channel. Set by the MCP publisher.
+    var serveMCP: ((IdentityPublicKey, String, [String], MeshStreamChannel) -> String?)?
+    /// Told of every netmap applied (the MCP publisher closes sessions that lost their grant).
+    var onNetmap: ((Netmap) -> Void)?
 
     init(agent: Agent, handler: MeshUDPHandler, loop: any EventLoop, coordinator: IdentityPublicKey,
          coordinatorAddress: UDPAddress, register: ControlMessage.Register, enrollment: NodeStateDirectory.Enrollment) {
@@ -176,6 +182,29 @@ final class AgentLoop {
         self.acceptor = NetmapAcceptor(coordinatorKey: coordinator, nodeKey: agent.identity)
         self.control = ControlClient(handler: handler, loop: loop, coordinator: coordinator, register: register,
                                      logger: agent.logger)
+        self.streams = PeerStreams(handler: handler, logger: agent.logger)
+    }
+
+    /// Decides on a service stream a peer opened: the destination enforces the policy.
+    func accept(_ key: IdentityPublicKey, _ header: PeerStreams.Header, _ channel: MeshStreamChannel) -> String? {
+        guard let netmap = acceptor.usableNetmap(now: Netmap.Time(Date())), netmap.peer(withKey: key) != nil else {
+            return "this node's netmap does not list you"
+        }
+        switch header.service {
+        case "ping":
+            // Answered with the accepting line, then finished.
+            loop.execute { channel.finish() }
+            return nil
+        case "mcp":
+            guard let server = header.server else { return "an mcp stream must name a server" }
+            guard let tools = netmap.inbound[key]?[server] else {
+                return "the mesh policy does not let \(netmap.peer(withKey: key)?.name ?? "you") use \(server) on this node"
+            }
+            guard let serveMCP else { return "this node does not serve MCP sessions (no --config)" }
+            return serveMCP(key, server, tools, channel)
+        default:
+            return "unknown service \(header.service)"
+        }
     }
 
     func start() throws {
@@ -190,8 +219,18 @@ final class AgentLoop {
             }
         }
         // The handler keeps this loop state alive for the endpoint's lifetime.
+        streams.accept = { [unowned self] key, header, channel in self.accept(key, header, channel) }
+        let socketPath = (agent.state.path as NSString).appendingPathComponent("agent.sock")
+        LocalAPIServer.start(path: socketPath, loop: loop, delegate: NIOLoopBound(self, eventLoop: loop)).whenComplete { result in
+            switch result {
+            case .success: self.agent.logger.info("local API listening", metadata: ["socket": "\(socketPath)"])
+            case .failure(let e): self.agent.logger.error("cannot open the local API socket", metadata: ["socket": "\(socketPath)", "error": "\(e)"])
+            }
+        }
         handler.onEvent = { event in
             switch event {
+            case .datagram(let from, let payload, let counter) where from != self.coordinator:
+                self.streams.datagram(from: from, payload: payload, counter: counter)
             case .handshakeFailed(let k) where k == self.coordinator, .peerRestarted(let k) where k == self.coordinator:
                 self.control.sessionEvent(event)
             case .socketClosed(let reason):
@@ -232,8 +271,14 @@ final class AgentLoop {
         }
     }
 
-    /// Makes the allowed peers exactly the netmap's, plus the coordinator.
+    /// Makes the allowed peers exactly the netmap's, plus the coordinator; peers that left
+    /// lose their streams at once.
     func apply(_ netmap: Netmap) {
+        let listed = Set(netmap.peers.map(\.key))
+        for key in handler.sessions.peerIdentities where key != coordinator && !listed.contains(key) {
+            streams.drop(key)
+        }
+        onNetmap?(netmap)
         var peers: [IdentityPublicKey: UDPAddress?] = [coordinator: coordinatorAddress]
         for p in netmap.peers {
             let address = p.endpoints.lazy.compactMap { try? UDPAddress(ip: $0.host, port: Int($0.port)) }.first

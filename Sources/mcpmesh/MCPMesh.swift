@@ -10,6 +10,6 @@ struct MCPMesh: AsyncParsableCommand {
             mcpmesh carries MCP sessions between your machines over Noise-encrypted UDP, \
             publishing each local MCP server only to the peers the coordinator's policy allows.
             """,
-        subcommands: [Up.self, Debug.self]
+        subcommands: [Up.self, Status.self, Servers.self, Connect.self, Ping.self, MCPConfig.self, Logout.self, Debug.self]
     )
 }

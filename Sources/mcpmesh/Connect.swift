@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+
+/// `mcpmesh connect PEER/SERVER`: a stdio MCP server that carries the session through the
+/// mesh (via the local agent) to SERVER on PEER.
+struct Connect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Be a stdio MCP server for PEER/SERVER, carried through the mesh.",
+        discussion: """
+            Put it in any MCP client's config: {"command": "mcpmesh", "args": ["connect", "nas/files"]}. \
+            The local agent (mcpmesh up) must be running; the session goes over its Noise \
+            session with PEER, which enforces the policy (tools you may not use are hidden \
+            and refused). `mcpmesh mcp-config` prints ready config for every permitted server.
+            """
+    )
+
+    @Argument(help: "PEER/SERVER, e.g. nas/files.") var target: String
+    @OptionGroup var agent: AgentOptions
+
+    func validate() throws {
+        let parts = target.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("expected PEER/SERVER, e.g. nas/files") }
+    }
+
+    func run() throws {
+        let parts = target.split(separator: "/").map(String.init)
+        let client = AgentClient.connect(agent)
+        client.send(["op": "connect", "peer": parts[0], "server": parts[1]])
+        guard let (line, rest) = client.readLine(),
+              let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            CLIError.exit(CLIError(exitCode: 1, message: "the agent closed the connection without an answer"))
+        }
+        guard obj["ok"] as? Bool == true else {
+            CLIError.exit(CLIError(exitCode: 1, message: obj["error"] as? String ?? "the agent refused the session"))
+        }
+        if !rest.isEmpty { _ = rest.withUnsafeBytes { write(1, $0.baseAddress!, rest.count) } }
+        // stdin → agent, in the background; agent → stdout here until the session ends.
+        let fd = client.fd
+        Thread.detachNewThread {
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(0, &buf, buf.count)
+                if n <= 0 { break }
+                client.writeAll(Array(buf[0..<n]))
+            }
+            shutdown(fd, Int32(SHUT_WR))
+        }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            var off = 0
+            while off < n {
+                let w = buf.withUnsafeBytes { write(1, $0.baseAddress! + off, n - off) }
+                if w <= 0 { return }
+                off += w
+            }
+        }
+    }
+}
+
+/// `mcpmesh mcp-config`: client config for every permitted remote server.
+struct MCPConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mcp-config",
+        abstract: "Print MCP client config (mcpServers) for every remote server this node may use.")
+
+    @OptionGroup var agent: AgentOptions
+
+    func run() throws {
+        let s = AgentClient.connect(agent).call(["op": "servers"])
+        var servers: [String: Any] = [:]
+        let exe = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : "mcpmesh"
+        for e in s["servers"] as? [[String: Any]] ?? [] {
+            let name = "\(e["peer"] ?? "")-\(e["server"] ?? "")"
+            var args = ["connect", "\(e["peer"] ?? "")/\(e["server"] ?? "")"]
+            if let state = agent.state { args += ["--state", state] }
+            servers[name] = ["command": exe, "args": args]
+        }
+        printJSON(["mcpServers": servers])
+    }
+}
