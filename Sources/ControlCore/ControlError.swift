@@ -19,8 +19,6 @@ public enum ControlError: Error, Hashable, Sendable, CustomStringConvertible {
     case keyTaken(IdentityPublicKey, by: Netmap.NodeID)
     /// An explicit netmap version was not above the last one issued to the node.
     case versionNotIncreasing(Netmap.NodeID, version: UInt64, last: UInt64)
-    /// The JSON encoder failed (it has no reason to; reported rather than trapped).
-    case encodingFailed(Netmap.NodeID, reason: String)
 
     // MARK: Accepting (node)
 
@@ -55,8 +53,6 @@ public enum ControlError: Error, Hashable, Sendable, CustomStringConvertible {
             return "The identity key \(key) is already used by node \(id)."
         case .versionNotIncreasing(let id, let version, let last):
             return "Netmap version \(version) for node \(id) is not above the last one issued (\(last))."
-        case .encodingFailed(let id, let reason):
-            return "The netmap for node \(id) could not be encoded: \(reason)."
         case .malformedEnvelope(let reason):
             return "Refused a netmap: it is not a valid signed envelope (\(reason))."
         case .badSignature:

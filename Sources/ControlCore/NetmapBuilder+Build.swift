@@ -15,13 +15,17 @@ extension NetmapBuilder {
     public mutating func build(for id: Netmap.NodeID, now: Netmap.Time, version: UInt64) throws(ControlError) -> SignedNetmap {
         let last = lastVersion(of: id)
         guard version > last else { throw .versionNotIncreasing(id, version: version, last: last) }
-        var netmap = try content(for: id)
+        guard let node = nodes[id] else { throw .unknownNode(id) }
+        guard !node.expired else { throw .nodeExpired(id, name: node.name) }
+        let view = views[id] ?? computeView(of: node)
+        views[id] = view
+        var netmap = content(of: node, view: view)
         netmap.version = version
         netmap.issuedAt = now
         netmap.expiresAt = now + configuration.lifetime
-        let signed = try SignedNetmap.seal(netmap, signer: signer)
+        let encodedPeers = netmap.peers.map { peerJSON[$0.id] ?? $0.jsonBytes() }
+        let signed = SignedNetmap.seal(netmap, encodedPeers: encodedPeers, signer: signer)
         issued[id] = Issued(version: version, expiresAt: netmap.expiresAt)
-        peerCache[id] = Set(netmap.peers.map(\.id))
         return signed
     }
 
@@ -31,29 +35,26 @@ extension NetmapBuilder {
     public func content(for id: Netmap.NodeID) throws(ControlError) -> Netmap {
         guard let node = nodes[id] else { throw .unknownNode(id) }
         guard !node.expired else { throw .nodeExpired(id, name: node.name) }
-        let inbound = policy.inboundAccess(to: node.name)
-        let outbound = policy.outboundAccess(from: node.name)
-        var peerIDs: [String: Netmap.NodeID] = [:]
-        var inboundByKey: [IdentityPublicKey: Netmap.ServerTools] = [:]
-        var outboundByKey: [IdentityPublicKey: Netmap.ServerTools] = [:]
-        collect(inbound, into: &inboundByKey, peers: &peerIDs)
-        collect(outbound, into: &outboundByKey, peers: &peerIDs)
-        let peers = peerIDs.keys.sorted().compactMap { peerIDs[$0].flatMap { peerEntries[$0] } }
-        return Netmap(version: 0, issuedAt: Netmap.Time(unixMilliseconds: 0), expiresAt: Netmap.Time(unixMilliseconds: 0),
-                      node: node.selfEntry,
-                      coordinator: Netmap.Coordinator(key: signer.publicKey, endpoints: configuration.coordinatorEndpoints),
-                      policyVersion: policyVersion, peers: peers, inbound: inboundByKey, outbound: outboundByKey)
+        return content(of: node, view: views[id] ?? computeView(of: node))
     }
 
-    /// Turns a policy view keyed by peer name into one keyed by peer identity key.
-    private func collect(_ view: [PeerAccess], into byKey: inout [IdentityPublicKey: Netmap.ServerTools],
-                         peers: inout [String: Netmap.NodeID]) {
-        for access in view {
-            guard let peerID = idsByName[access.peer], let peer = nodes[peerID] else { continue }
-            peers[access.peer] = peerID
-            var servers: Netmap.ServerTools = [:]
-            for server in access.servers { servers[server.server] = server.tools.patterns }
-            byKey[peer.key] = servers
+    /// Assembles a netmap from a node's view and the current peer entries.
+    private func content(of node: MeshNode, view: NodeView) -> Netmap {
+        var peers: [Netmap.Peer] = []
+        peers.reserveCapacity(view.peers.count)
+        var inbound: [IdentityPublicKey: Netmap.ServerTools] = [:]
+        inbound.reserveCapacity(view.inbound.count)
+        var outbound: [IdentityPublicKey: Netmap.ServerTools] = [:]
+        outbound.reserveCapacity(view.outbound.count)
+        for ref in view.peers {
+            guard let peer = peerEntries[ref.id] else { continue }
+            peers.append(peer)
+            if let tools = view.inbound[ref.id] { inbound[peer.key] = tools }
+            if let tools = view.outbound[ref.id] { outbound[peer.key] = tools }
         }
+        let epoch = Netmap.Time(unixMilliseconds: 0)
+        return Netmap(version: 0, issuedAt: epoch, expiresAt: epoch, node: node.selfEntry,
+                      coordinator: Netmap.Coordinator(key: signer.publicKey, endpoints: configuration.coordinatorEndpoints),
+                      policyVersion: policyVersion, peers: peers, inbound: inbound, outbound: outbound)
     }
 }

@@ -64,19 +64,34 @@ extension NetmapBuilder {
         return affected
     }
 
-    /// A new policy is in force (already validated and tested): only members of grants
-    /// whose effect changed are affected, and only those that have not expired.
+    /// A new policy is in force (already validated and tested). Returns exactly the nodes
+    /// whose access to or from some peer changes: the sources and destinations of
+    /// `PolicyDiff`, which recomputes only the members of grants whose effect changed (the
+    /// `src` side of `CompiledPolicy.nodesAffected(since:)`). A member of a changed grant
+    /// that publishes none of its servers, say, keeps its netmap. Cached views are patched
+    /// pair by pair from the new views of the changed sources.
     public mutating func policyReplaced(_ file: PolicyFile, version: UInt64) -> Set<Netmap.NodeID> {
         let replacement = CompiledPolicy(file, nodes: policy.nodes)
-        let names = replacement.nodesAffected(since: policy)
+        let diff = PolicyDiff(from: policy, to: replacement)
         policy = replacement
         policyVersion = version
+        var pairs: [String: Set<String>] = [:]  // source name → destinations whose access changed
+        for change in diff.changes { pairs[change.source, default: []].insert(change.destination) }
         var affected: Set<Netmap.NodeID> = []
-        for name in names {
-            guard let id = idsByName[name], let node = nodes[id], !node.expired else { continue }
-            affected.insert(id)
+        for (sourceName, destinations) in pairs {
+            guard let source = idsByName[sourceName] else { continue }
+            affected.insert(source)
+            var current: [String: Netmap.ServerTools] = [:]
+            for access in policy.outboundAccess(from: sourceName) where destinations.contains(access.peer) {
+                current[access.peer] = Self.serverTools(access)
+            }
+            for destinationName in destinations {
+                guard let destination = idsByName[destinationName] else { continue }
+                affected.insert(destination)
+                views[source]?.setOutbound(destination, name: destinationName, current[destinationName])
+                views[destination]?.setInbound(source, name: sourceName, current[destinationName])
+            }
         }
-        for id in affected { peerCache[id] = nil }
         return affected
     }
 
@@ -91,8 +106,9 @@ extension NetmapBuilder {
 
     /// Replaces `old` by `new` (nil: absent) and returns the affected live nodes:
     ///
-    /// - a change the policy sees (join, removal, expiry, name, tags, servers) affects the
-    ///   node itself and its peers before and after;
+    /// - a change the policy sees (join, removal, expiry, name, tags, servers) affects its
+    ///   peers before and after (each lists its name, tags and servers), and the node itself
+    ///   unless only its servers changed and that changed none of its access;
     /// - a new key affects the node and its peers; a new key expiry only the node;
     /// - new endpoints or presence affect only its peers (a netmap does not list its own).
     private mutating func apply(old: MeshNode?, new: MeshNode?) throws(ControlError) -> Set<Netmap.NodeID> {
@@ -109,26 +125,40 @@ extension NetmapBuilder {
         case (nil, .some), (.some, nil): policyChange = true
         }
         if policyChange {
-            if let old, !old.expired { affected.formUnion(peers(of: id)) }
+            var oldView: NodeView?
+            if let old, !old.expired {
+                oldView = views[id] ?? computeView(of: old)
+                affected.formUnion(oldView?.peerIDs ?? [])
+            }
             if let old { policy.removeNode(named: old.name) }
             if let new { policy.upsert(new.policyNode) }
+            store(old: old, new: new)
+            var view: NodeView?
+            if let new, !new.expired {
+                let fresh = computeView(of: new)
+                view = fresh
+                affected.formUnion(fresh.peerIDs)
+                // Its own netmap changes if it is new to netmaps, its view changed, or a
+                // field of its own entry did (servers and endpoints are not in it).
+                let ownNetmapSame = old.map { old in
+                    oldView == fresh && old.name == new.name && old.tags == new.tags
+                        && old.key == new.key && old.keyExpiry == new.keyExpiry
+                } ?? false
+                if !ownNetmapSame { affected.insert(id) }
+            }
+            views[id] = view
+            let oldName = (old?.expired ?? true) ? nil : old?.name
+            patchPeers(affected, of: id, oldName: oldName, newName: new?.name ?? "", view: view)
         } else if let old, let new, !new.expired {
             if old.key != new.key || old.keyExpiry != new.keyExpiry { affected.insert(id) }
             if old.key != new.key || old.endpoints != new.endpoints || old.online != new.online
                 || old.lastSeen != new.lastSeen {
                 affected.formUnion(peers(of: id))
             }
+            store(old: old, new: new)
+        } else {
+            store(old: old, new: new)
         }
-        store(old: old, new: new)
-        var fresh: Set<Netmap.NodeID>?
-        if policyChange, let new, !new.expired {
-            let peers = computePeers(of: new)
-            affected.formUnion(peers)
-            affected.insert(id)
-            fresh = peers
-        }
-        for node in affected { peerCache[node] = nil }
-        peerCache[id] = fresh
         return affected
     }
 
@@ -139,28 +169,18 @@ extension NetmapBuilder {
             idsByKey[old.key] = nil
             nodes[old.id] = nil
             peerEntries[old.id] = nil
+            peerJSON[old.id] = nil
         }
         if let new {
             idsByName[new.name] = new.id
             idsByKey[new.key] = new.id
             nodes[new.id] = new
-            peerEntries[new.id] = new.peerEntry
+            let entry = new.peerEntry
+            peerEntries[new.id] = entry
+            peerJSON[new.id] = entry.jsonBytes()
         } else if let old {
             issued[old.id] = nil
-            peerCache[old.id] = nil
+            views[old.id] = nil
         }
-    }
-
-    /// The peers of `id`: cached, or computed from the policy's views of that one node.
-    mutating func peers(of id: Netmap.NodeID) -> Set<Netmap.NodeID> {
-        if let cached = peerCache[id] { return cached }
-        guard let node = nodes[id], !node.expired else { return [] }
-        let peers = computePeers(of: node)
-        peerCache[id] = peers
-        return peers
-    }
-
-    private func computePeers(of node: MeshNode) -> Set<Netmap.NodeID> {
-        Set(policy.peers(of: node.name).compactMap { idsByName[$0] })
     }
 }

@@ -59,10 +59,13 @@ public struct NetmapBuilder: Sendable {
     public internal(set) var nodes: [Netmap.NodeID: MeshNode] = [:]
     var idsByName: [String: Netmap.NodeID] = [:]
     var idsByKey: [IdentityPublicKey: Netmap.NodeID] = [:]
-    /// Peer entries as they appear in netmaps, made once per node change.
+    /// Peer entries as they appear in netmaps, and their JSON, made once per node change
+    /// and reused in every netmap listing the node.
     var peerEntries: [Netmap.NodeID: Netmap.Peer] = [:]
-    /// Each node's peers; valid until a change returns that node.
-    var peerCache: [Netmap.NodeID: Set<Netmap.NodeID>] = [:]
+    var peerJSON: [Netmap.NodeID: [UInt8]] = [:]
+    /// Each live node's view, once computed; kept equal to what `computeView` would give by
+    /// patching it whenever one of its peers changes.
+    var views: [Netmap.NodeID: NodeView] = [:]
     var issued: [Netmap.NodeID: Issued] = [:]
 
     /// A builder signing with `coordinator`, enforcing `policy` (registry version
@@ -82,7 +85,9 @@ public struct NetmapBuilder: Sendable {
             self.nodes[node.id] = node
             idsByName[node.name] = node.id
             idsByKey[node.key] = node.id
-            peerEntries[node.id] = node.peerEntry
+            let entry = node.peerEntry
+            peerEntries[node.id] = entry
+            peerJSON[node.id] = entry.jsonBytes()
         }
         self.policy = CompiledPolicy(policy, nodes: NodeDirectory(nodes.map(\.policyNode)))
         for (id, version) in versions { issued[id] = Issued(version: version, expiresAt: nil) }

@@ -17,14 +17,10 @@ public struct SignedNetmap: Hashable, Sendable {
         self.bytes = bytes
     }
 
-    /// Encodes `netmap` once and signs the result with `signer`.
-    static func seal(_ netmap: Netmap, signer: IdentitySecretKey) throws(ControlError) -> SignedNetmap {
-        let payload: [UInt8]
-        do {
-            payload = try netmap.jsonBytes()
-        } catch {
-            throw .encodingFailed(netmap.node.id, reason: "\(error)")
-        }
+    /// Encodes `netmap` once (splicing in `encodedPeers`, each `peers[i].jsonBytes()`)
+    /// and signs the result with `signer`.
+    static func seal(_ netmap: Netmap, encodedPeers: [[UInt8]], signer: IdentitySecretKey) -> SignedNetmap {
+        let payload = netmap.jsonBytes(encodedPeers: encodedPeers)
         let envelope = SignedEnvelope.seal(payload, context: .netmap, signer: signer)
         return SignedNetmap(netmap: netmap, bytes: envelope.encoded)
     }

@@ -19,7 +19,7 @@ extension Netmap {
             self.id = id
             self.name = name
             self.key = key
-            self.tags = tags.sorted()
+            self.tags = tags.sorted(by: NetmapJSONWriter.utf8Order)
             self.keyExpiry = keyExpiry
         }
 

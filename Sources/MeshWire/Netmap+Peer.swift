@@ -28,8 +28,8 @@ extension Netmap {
             self.name = name
             self.key = key
             self.endpoints = endpoints
-            self.tags = tags.sorted()
-            self.servers = servers.sorted()
+            self.tags = tags.sorted(by: NetmapJSONWriter.utf8Order)
+            self.servers = servers.sorted(by: NetmapJSONWriter.utf8Order)
             self.online = online
             self.lastSeen = lastSeen
         }
@@ -49,6 +49,38 @@ extension Netmap {
             servers = try c.decode([String].self, forKey: .servers)
             online = try c.decode(Bool.self, forKey: .online)
             lastSeen = try NetmapCoding.decode(Time.self, c, .lastSeen)
+        }
+
+        /// This peer's JSON object as it appears in `peers` (canonical form, see
+        /// `Netmap.jsonBytes()`).
+        public func jsonBytes() -> [UInt8] {
+            var w = NetmapJSONWriter(capacity: 256)
+            w.raw("{")
+            w.key("endpoints")
+            w.strings(endpoints.map(\.description))
+            w.raw(",")
+            w.key("id")
+            w.integer(id.rawValue)
+            w.raw(",")
+            w.key("key")
+            w.identityKey(key)
+            w.raw(",")
+            w.key("lastSeen")
+            w.integer(lastSeen.unixMilliseconds)
+            w.raw(",")
+            w.key("name")
+            w.string(name)
+            w.raw(",")
+            w.key("online")
+            w.bool(online)
+            w.raw(",")
+            w.key("servers")
+            w.strings(servers)
+            w.raw(",")
+            w.key("tags")
+            w.strings(tags)
+            w.raw("}")
+            return w.bytes
         }
 
         public func encode(to encoder: any Encoder) throws {

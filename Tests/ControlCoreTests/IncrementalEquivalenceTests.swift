@@ -6,7 +6,8 @@ import Policy
 
 /// An incremental builder that rebuilds only what each change returns ends up with exactly
 /// the netmaps a naive builder computes from scratch, byte for byte (version, times and
-/// policy version aside), after a seeded random sequence of changes.
+/// policy version aside), after a seeded random sequence of changes; and every netmap it
+/// rebuilds differs from the one before (no change returns a node it does not affect).
 final class IncrementalEquivalenceTests: XCTestCase {
     static let tags = (0..<6).map { "tag:t\($0)" }
     static let servers = ["files", "git", "llama", "db"]
@@ -116,7 +117,12 @@ final class IncrementalEquivalenceTests: XCTestCase {
             naiveRebuilt += builder.liveNodeIDs.count
             for id in affected {
                 XCTAssertEqual(builder.nodes[id]?.expired, false, "seed \(seed) step \(step): \(label) returned a node that gets no netmap")
-                latest[id] = try builder.build(for: id, now: now)
+                let rebuilt = try builder.build(for: id, now: now)
+                if let previous = latest[id] {
+                    XCTAssertNotEqual(previous.netmap.normalized, rebuilt.netmap.normalized,
+                                      "seed \(seed) step \(step): \(label) rebuilt \(id) for nothing")
+                }
+                latest[id] = rebuilt
             }
             for (id, node) in builder.nodes where node.expired { latest[id] = nil }
             try assertMatchesNaive(builder, latest, checkingPeersPairwise: step % 10 == 0,
@@ -138,7 +144,7 @@ final class IncrementalEquivalenceTests: XCTestCase {
             let expected = String(decoding: try naive.content(for: id).normalized.jsonBytes(), as: UTF8.self)
             guard let have = latest[id] else { continue }
             let decoded = try Netmap(jsonBytes: Array(have.payload))
-            XCTAssertEqual(String(decoding: try decoded.normalized.jsonBytes(), as: UTF8.self), expected,
+            XCTAssertEqual(String(decoding: decoded.normalized.jsonBytes(), as: UTF8.self), expected,
                            "\(context): netmap of \(id)")
             guard checkingPeersPairwise else { continue }
             // Independent check of the peer set: a peer is a node either side may use a server of.

@@ -63,7 +63,7 @@ final class NetmapAcceptorTests: XCTestCase {
         var netmap = try issue().netmap
         netmap.coordinator.key = rogue.publicKey
         netmap.version = 9
-        XCTAssertEqual(refusal(sign(try netmap.jsonBytes())),
+        XCTAssertEqual(refusal(sign(netmap.jsonBytes())),
                        .wrongCoordinator(pinned: Fixtures.coordinator.publicKey, found: rogue.publicKey))
         XCTAssertTrue("\(refusal(bytes)!)".contains("pinned to coordinator"))
     }
@@ -106,14 +106,14 @@ final class NetmapAcceptorTests: XCTestCase {
         var inconsistent = try issue().netmap
         inconsistent.version = 10
         inconsistent.outbound[Fixtures.identity(5).publicKey] = ["llama": ["*"]]
-        guard case .malformedNetmap(let reason) = refusal(sign(try inconsistent.jsonBytes())) else { return XCTFail() }
+        guard case .malformedNetmap(let reason) = refusal(sign(inconsistent.jsonBytes())) else { return XCTFail() }
         XCTAssertTrue(reason.contains("not among the peers"), reason)
 
         var badGlob = try issue().netmap
         badGlob.version = 11
         let peer = try XCTUnwrap(badGlob.peers.first?.key)
         badGlob.inbound[peer] = ["files": ["read_[a]"]]
-        guard case .malformedNetmap(let globReason) = refusal(sign(try badGlob.jsonBytes())) else { return XCTFail() }
+        guard case .malformedNetmap(let globReason) = refusal(sign(badGlob.jsonBytes())) else { return XCTFail() }
         XCTAssertTrue(globReason.contains("invalid tool glob"), globReason)
         XCTAssertNil(acceptor.current)
     }
@@ -141,7 +141,7 @@ final class NetmapAcceptorTests: XCTestCase {
 
     /// The same netmap through JSONSerialization (no key order guaranteed, escaped slashes).
     private func reordered(_ netmap: Netmap) throws -> String {
-        let object = try JSONSerialization.jsonObject(with: Data(try netmap.jsonBytes()))
+        let object = try JSONSerialization.jsonObject(with: Data(netmap.jsonBytes()))
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted])
         return String(decoding: data, as: UTF8.self)
     }

@@ -22,8 +22,8 @@ final class NetmapWireTests: XCTestCase {
 
     func testEncodingIsCompactSortedAndStable() throws {
         let netmap = Self.sample()
-        let bytes = try netmap.jsonBytes()
-        XCTAssertEqual(bytes, try netmap.jsonBytes())
+        let bytes = netmap.jsonBytes()
+        XCTAssertEqual(bytes, netmap.jsonBytes())
         let text = String(decoding: bytes, as: UTF8.self)
         let c = Fixtures.coordinator.publicKey.text, n = Fixtures.identity(3).publicKey.text, l = Fixtures.identity(2).publicKey.text
         XCTAssertEqual(text, """
@@ -39,7 +39,7 @@ final class NetmapWireTests: XCTestCase {
 
     /// Decodes `mutate`d sample JSON and returns the error.
     private func decodeError(_ mutate: (inout [String: Any]) -> Void) throws -> Netmap.DecodingError? {
-        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Self.sample().jsonBytes())) as? [String: Any])
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(Self.sample().jsonBytes())) as? [String: Any])
         mutate(&object)
         let bytes = Array(try JSONSerialization.data(withJSONObject: object))
         do {
