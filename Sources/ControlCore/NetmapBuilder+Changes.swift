@@ -65,31 +65,32 @@ extension NetmapBuilder {
     }
 
     /// A new policy is in force (already validated and tested). Returns exactly the nodes
-    /// whose access to or from some peer changes: the sources and destinations of
-    /// `PolicyDiff`, which recomputes only the members of grants whose effect changed (the
-    /// `src` side of `CompiledPolicy.nodesAffected(since:)`). A member of a changed grant
-    /// that publishes none of its servers, say, keeps its netmap. Cached views are patched
-    /// pair by pair from the new views of the changed sources.
+    /// whose access to or from some peer changes.
+    ///
+    /// Only members of grants whose effect changed can be affected (as in
+    /// `CompiledPolicy.nodesAffected(since:)`); of each such grant only the smaller side's
+    /// views are recomputed (`PolicyEditHubs`), and every peer whose entry in them changed
+    /// is patched and returned. A member of a changed grant that publishes none of its
+    /// servers, say, keeps its netmap.
     public mutating func policyReplaced(_ file: PolicyFile, version: UInt64) -> Set<Netmap.NodeID> {
-        let replacement = CompiledPolicy(file, nodes: policy.nodes)
-        let diff = PolicyDiff(from: policy, to: replacement)
-        policy = replacement
+        let hubs = PolicyEditHubs.hubs(from: policy.file, to: file, nodes: policy.nodes).compactMap { name in
+            idsByName[name].flatMap { id in nodes[id].map { (id: id, node: $0) } }
+        }.filter { !$0.node.expired }
+        let before = hubs.map { views[$0.id] ?? computeView(of: $0.node) }
+        policy = CompiledPolicy(file, nodes: policy.nodes)
         policyVersion = version
-        var pairs: [String: Set<String>] = [:]  // source name → destinations whose access changed
-        for change in diff.changes { pairs[change.source, default: []].insert(change.destination) }
         var affected: Set<Netmap.NodeID> = []
-        for (sourceName, destinations) in pairs {
-            guard let source = idsByName[sourceName] else { continue }
-            affected.insert(source)
-            var current: [String: Netmap.ServerTools] = [:]
-            for access in policy.outboundAccess(from: sourceName) where destinations.contains(access.peer) {
-                current[access.peer] = Self.serverTools(access)
-            }
-            for destinationName in destinations {
-                guard let destination = idsByName[destinationName] else { continue }
-                affected.insert(destination)
-                views[source]?.setOutbound(destination, name: destinationName, current[destinationName])
-                views[destination]?.setInbound(source, name: sourceName, current[destinationName])
+        for (hub, old) in zip(hubs, before) {
+            let new = computeView(of: hub.node)
+            guard new != old else { continue }
+            affected.insert(hub.id)
+            views[hub.id] = new
+            for peer in old.peerIDs.union(new.peerIDs)
+            where old.inbound[peer] != new.inbound[peer] || old.outbound[peer] != new.outbound[peer] {
+                affected.insert(peer)
+                // What the peer may use on the hub is the hub's inbound for it, and vice versa.
+                views[peer]?.setInbound(hub.id, name: hub.node.name, new.outbound[peer])
+                views[peer]?.setOutbound(hub.id, name: hub.node.name, new.inbound[peer])
             }
         }
         return affected
