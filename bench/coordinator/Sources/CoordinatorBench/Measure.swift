@@ -11,13 +11,21 @@ func threadCPUTime() -> Duration {
     return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
 }
 
+/// How long something took: this thread's CPU time, and the wall time beside it.
+struct Timing {
+    var cpu: Duration = .zero
+    var wall: Duration = .zero
+}
+
 /// The time `body` takes, and its result. The benchmark is single-threaded and pure, so
-/// it counts this thread's CPU time: on a shared machine, wall time would also count the
-/// time other tenants hold the core.
-func measure<T>(_ body: () throws -> T) rethrows -> (T, Duration) {
+/// the table reports this thread's CPU time: on a shared machine, wall time also counts
+/// the time other tenants hold the core (it is printed under the table).
+func measure<T>(_ body: () throws -> T) rethrows -> (T, Timing) {
+    let clock = ContinuousClock()
+    let wallStart = clock.now
     let start = threadCPUTime()
     let result = try body()
-    return (result, threadCPUTime() - start)
+    return (result, Timing(cpu: threadCPUTime() - start, wall: clock.now - wallStart))
 }
 
 /// The 1-minute load average, from /proc/loadavg (nil where there is none).

@@ -54,7 +54,7 @@ func build(_ ids: some Sequence<Netmap.NodeID>, with builder: inout NetmapBuilde
 
 /// The anchor: recompute every node's netmap from the current nodes and policy.
 func naiveRecompute(nodes: [MeshNode], policy: PolicyFile, version: UInt64,
-                    now: Netmap.Time) throws -> (BuildStats, Duration) {
+                    now: Netmap.Time) throws -> (BuildStats, Timing) {
     try measure {
         var fresh = try NetmapBuilder(coordinator: coordinator, configuration: configuration, policy: policy,
                                       policyVersion: version, nodes: nodes)
@@ -74,16 +74,17 @@ let (naiveInitial, naiveAllTime) = try naiveRecompute(nodes: mesh.nodes, policy:
 // MARK: Incremental changes, `samples` of each kind.
 
 struct Samples {
-    var times: [Duration] = []
+    var times: [Timing] = []
     var counts: [Int] = []
 
-    mutating func add(_ time: Duration, _ count: Int) {
+    mutating func add(_ time: Timing, _ count: Int) {
         times.append(time)
         counts.append(count)
     }
 
     func median<T: Comparable>(_ xs: [T]) -> T { xs.sorted()[xs.count / 2] }
-    var timeText: String { "\(median(times).text) / \(times.max()!.text)" }
+    var timeText: String { "\(median(times.map(\.cpu)).text) / \(times.map(\.cpu).max()!.text)" }
+    var wallText: String { "\(median(times.map(\.wall)).text) / \(times.map(\.wall).max()!.text)" }
     var countText: String { "\(median(counts)) / \(counts.max()!)" }
 }
 
@@ -133,7 +134,7 @@ let memoryAfterIncremental = peakMemoryMiB()
 // MARK: The naive side: after each kind of change, everything is recomputed.
 
 let currentPolicy = builder.policy.file
-var naive: [Duration] = []
+var naive: [Timing] = []
 for _ in 0..<4 {
     let (stats, time) = try naiveRecompute(nodes: mesh.nodes, policy: currentPolicy, version: policyVersion, now: now)
     precondition(stats.count == builder.liveNodeIDs.count)
@@ -155,15 +156,15 @@ func grouped(_ n: Int) -> String {
 }
 
 let rows: [(String, String, String)] = [
-    ("build all netmaps (time)", buildAllTime.text, naiveAllTime.text),
+    ("build all netmaps (time)", buildAllTime.cpu.text, naiveAllTime.cpu.text),
     ("build all netmaps (netmaps)", grouped(initial.count), grouped(naiveInitial.count)),
-    ("one tag change: time (median / max)", tagChanges.timeText, naive[0].text),
+    ("one tag change: time (median / max)", tagChanges.timeText, naive[0].cpu.text),
     ("one tag change: netmaps rebuilt (median / max)", tagChanges.countText, grouped(naiveCount)),
-    ("one node joins: time (median / max)", joins.timeText, naive[1].text),
+    ("one node joins: time (median / max)", joins.timeText, naive[1].cpu.text),
     ("one node joins: netmaps rebuilt (median / max)", joins.countText, grouped(naiveCount)),
-    ("one grant changed: time (median / max)", policyEdits.timeText, naive[2].text),
+    ("one grant changed: time (median / max)", policyEdits.timeText, naive[2].cpu.text),
     ("one grant changed: netmaps rebuilt (median / max)", policyEdits.countText, grouped(naiveCount)),
-    ("one node moves: time (median / max)", endpointMoves.timeText, naive[3].text),
+    ("one node moves: time (median / max)", endpointMoves.timeText, naive[3].cpu.text),
     ("one node moves: netmaps rebuilt (median / max)", endpointMoves.countText, grouped(naiveCount)),
     ("peak memory (getrusage maxrss)", "\(String(format1: memoryAfterIncremental, digits: 0)) MiB",
      "\(String(format1: memoryAtEnd, digits: 0)) MiB (whole run)"),
@@ -173,7 +174,7 @@ print("Load average (1 min) at start \(loadAtStart ?? "?"), at end \(loadAverage
 print("Coordinator netmaps: \(grouped(nodeCount)) nodes, \(tagCount) tags (1–3 per node), \(grouped(grantCount)) grants; \(samples) samples of each change")
 print("Netmaps: \(String(format1: Double(initial.peers) / Double(max(initial.count, 1)), digits: 1)) peers on average (max \(initial.maxPeers)), "
       + "\(grouped(initial.bytes / max(initial.count, 1))) bytes on average (max \(grouped(initial.maxBytes))), "
-      + "\(grouped(initial.bytes)) bytes in all; policy parse \(parseTime.text), builder setup \(setupTime.text)")
+      + "\(grouped(initial.bytes)) bytes in all; policy parse \(parseTime.cpu.text), builder setup \(setupTime.cpu.text)")
 print("")
 let width = rows.map(\.0.count).max()!
 let widthA = max(rows.map(\.1.count).max()!, "incremental".count)
@@ -182,3 +183,7 @@ print("|\(String(repeating: "-", count: width + 2))|\(String(repeating: "-", cou
 for (label, a, b) in rows {
     print("| \(label.padded(width)) | \(a.padded(widthA)) | \(b) |")
 }
+print("")
+print("Wall-clock medians / max (incremental): tag change \(tagChanges.wallText), join \(joins.wallText), "
+      + "grant change \(policyEdits.wallText), move \(endpointMoves.wallText); naive full recompute "
+      + naive.map(\.wall.text).joined(separator: ", ") + "; build all \(buildAllTime.wall.text)")
