@@ -169,7 +169,7 @@ private struct ConfigReader {
                 throw fieldError(server, "\(member.key).\(entry.key)", at: entry.value.lowerBound, "must be a string")
             }
             let value = try located { () throws(MCPBridgeError) in try scanner.string(in: entry.value) }
-            if member.key == "headers", value.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            if member.key == "headers", value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
                 throw fieldError(server, "\(member.key).\(entry.key)", at: entry.value.lowerBound, "header values must not contain line breaks")
             }
             result[entry.key] = value
