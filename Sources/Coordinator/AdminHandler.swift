@@ -79,7 +79,7 @@ public struct AdminHandler: Sendable {
 
     private func run(_ request: AdminRequest) async throws(CoordinatorError) -> [UInt8] {
         let id = request.id
-        let actor = request.actor
+        let actor = CoordinatorState.adminActor(request.actor)
         let now = clock()
         func ok(_ result: some Codable & Sendable) -> [UInt8] { AdminJSON.line(AdminReply.success(result, id: id)) }
 
@@ -107,10 +107,11 @@ public struct AdminHandler: Sendable {
             return ok(AdminResults.NodeList(nodes: listing.map { .init($0.node, online: $0.online, expired: $0.expired) }))
         case .nodesTag(let name, let tags):
             let node = try await state.tagNode(named: name, tags: tags, actor: actor)
-            return ok(AdminResults.NodeResult(node: .init(node, online: false, expired: node.isExpired(at: now))))
+            return ok(AdminResults.NodeResult(node: .init(node, online: await state.isOnline(node.id),
+                                                          expired: node.isExpired(at: now))))
         case .nodesExpire(let name):
             let node = try await state.expireNode(named: name, actor: actor)
-            return ok(AdminResults.NodeResult(node: .init(node, online: false, expired: true)))
+            return ok(AdminResults.NodeResult(node: .init(node, online: await state.isOnline(node.id), expired: true)))
         case .nodesRemove(let name):
             let node = try await state.removeNode(named: name, actor: actor)
             return ok(AdminResults.NodeResult(node: .init(node, online: false, expired: node.isExpired(at: now))))

@@ -40,9 +40,16 @@ public enum CoordinatorServer {
                                                pid: getpid(), startedAt: Date()),
                                    metrics: metrics, logger: logger)
 
+        let control: any Service
+        do {
+            control = try makeControlService(context)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: AdminSocketService(path: directory.adminSocketPath, handler: handler, group: group, logger: logger)),
-            .init(service: try makeControlService(context)),
+            .init(service: control),
             .init(service: HousekeepingService(state: state, interval: configuration.housekeepingInterval, logger: logger)),
         ]
         if let address = configuration.metrics {
@@ -61,6 +68,8 @@ public enum CoordinatorServer {
             "policy": "\(policyVersion.map { "version \($0)" } ?? "built-in empty (deny all)")",
             "metrics": "\(configuration.metrics.map { "http://\($0)/metrics" } ?? "off")",
         ])
+        let signalLog = ShutdownSignalLog(logger: logger)
+        defer { signalLog.cancel() }
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {

@@ -46,10 +46,13 @@ extension CoordinatorState {
         let update = try withRegistry { () throws(RegistryError) in
             try registry.recordNodeSeen(id, at: clock(), endpoints: endpoints, servers: servers)
         }
-        let affected = replaceNode(named: update.node.name, with: update.node)
-        if update.peersAffected {
-            announce(NodesChanged(cause: .nodeUpdated(update.node.name), affected: affected))
+        guard update.peersAffected else {
+            // A heartbeat: nothing any netmap shows has changed.
+            nodes[update.node.name] = update.node
+            return update
         }
+        let affected = replaceNode(named: update.node.name, with: update.node)
+        announce(NodesChanged(cause: .nodeUpdated(update.node.name), affected: affected))
         return update
     }
 

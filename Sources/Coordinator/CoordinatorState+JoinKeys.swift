@@ -59,7 +59,7 @@ extension CoordinatorState {
                                      tags: options.tags, reusable: options.reusable, ephemeral: options.ephemeral,
                                      expiresAt: expiresAt)
             do {
-                let record = try registry.createJoinKey(request, actor: Self.adminActor(actor), now: now)
+                let record = try registry.createJoinKey(request, actor: actor, now: now)
                 logger.notice("join key created", metadata: [
                     "id": "\(record.id)", "tags": "\(record.tags)", "reusable": "\(record.reusable)",
                     "ephemeral": "\(record.ephemeral)", "expires": "\(expiresAt.map { $0.formatted(.iso8601) } ?? "never")",
@@ -82,7 +82,7 @@ extension CoordinatorState {
     /// Revokes the join key `id`; nodes that joined with it stay.
     public func revokeJoinKey(id: String, actor: String) throws(CoordinatorError) -> JoinKeyRecord {
         let record = try withRegistry { () throws(RegistryError) in
-            try registry.revokeJoinKey(id: id, actor: Self.adminActor(actor), now: clock())
+            try registry.revokeJoinKey(id: id, actor: actor, now: clock())
         }
         logger.notice("join key revoked", metadata: ["id": "\(id)", "actor": "\(actor)"])
         return record

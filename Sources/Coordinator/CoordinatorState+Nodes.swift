@@ -27,7 +27,7 @@ extension CoordinatorState {
         let node = try requireNode(named: name)
         try requireDeclared(tags)
         let updated = try withRegistry { () throws(RegistryError) in
-            try registry.setTags(tags, ofNode: node.id, actor: Self.adminActor(actor), now: clock())
+            try registry.setTags(tags, ofNode: node.id, actor: actor, now: clock())
         }
         let affected = replaceNode(named: name, with: updated)
         logger.notice("node tagged", metadata: ["node": "\(name)", "before": "\(node.tags)", "after": "\(updated.tags)", "actor": "\(actor)"])
@@ -40,7 +40,7 @@ extension CoordinatorState {
     public func expireNode(named name: String, actor: String) throws(CoordinatorError) -> RegisteredNode {
         let node = try requireNode(named: name)
         let updated = try withRegistry { () throws(RegistryError) in
-            try registry.expireNode(node.id, actor: Self.adminActor(actor), now: clock())
+            try registry.expireNode(node.id, actor: actor, now: clock())
         }
         let affected = replaceNode(named: name, with: updated)
         logger.notice("node expired by admin", metadata: ["node": "\(name)", "actor": "\(actor)"])
@@ -52,7 +52,7 @@ extension CoordinatorState {
     public func removeNode(named name: String, actor: String) throws(CoordinatorError) -> RegisteredNode {
         let node = try requireNode(named: name)
         let removed = try withRegistry { () throws(RegistryError) in
-            try registry.removeNode(node.id, actor: Self.adminActor(actor), now: clock())
+            try registry.removeNode(node.id, actor: actor, now: clock())
         }
         let affected = replaceNode(named: name, with: nil)
         logger.notice("node removed", metadata: ["node": "\(name)", "key": "\(removed.publicKey)", "actor": "\(actor)"])

@@ -73,7 +73,7 @@ extension CoordinatorState {
             return PolicyApplied(version: version, unchanged: true, diff: diff, report: report, affectedNodes: 0, restored: nil)
         }
         let record = try withRegistry { () throws(RegistryError) in
-            try registry.appendPolicy(text: text, author: Self.adminActor(actor), now: clock())
+            try registry.appendPolicy(text: text, author: actor, now: clock())
         }
         let affected = makeLive(candidate, version: record.version)
         logger.notice("policy set", metadata: [
@@ -94,7 +94,7 @@ extension CoordinatorState {
         let (candidate, report) = try compile(old.text, file: "policy version \(version)")
         let diff = PolicyDiff(from: policy, to: candidate)
         let record = try withRegistry { () throws(RegistryError) in
-            try registry.rollbackPolicy(to: version, author: Self.adminActor(actor), now: clock())
+            try registry.rollbackPolicy(to: version, author: actor, now: clock())
         }
         let affected = makeLive(candidate, version: record.version)
         logger.notice("policy rolled back", metadata: [

@@ -121,6 +121,9 @@ public actor CoordinatorState {
     /// How many nodes are registered.
     public var nodeCount: Int { nodes.count }
 
+    /// Whether the node has a live session with the coordinator.
+    public func isOnline(_ id: RegisteredNode.ID) -> Bool { online.contains(id) }
+
     /// Runs a registry call, turning its error into `CoordinatorError.registry`.
     func withRegistry<T>(_ body: () throws(RegistryError) -> T) throws(CoordinatorError) -> T {
         do { return try body() } catch { throw .registry(error) }
@@ -172,8 +175,10 @@ public actor CoordinatorState {
         }
     }
 
-    /// `admin:NAME`, the audit trail's name for an admin.
-    static func adminActor(_ name: String) -> String {
+    /// `admin:NAME`, the audit trail's name for an admin using the admin socket. (Methods
+    /// of this actor record the `actor` they are given as it is: `admin:alice`,
+    /// `node:nas-1` for a node acting on itself, `coordinator` for upkeep.)
+    public static func adminActor(_ name: String) -> String {
         "admin:" + (name.isEmpty ? "unknown" : name)
     }
 }

@@ -24,12 +24,9 @@ public struct ServeConfiguration: Sendable {
     /// The address nodes dial, as join keys carry it.
     public var joinAddress: HostPort { advertise ?? listen }
 
-    /// Why `address` cannot go into join keys, or nil when it can: a wildcard address
-    /// (`0.0.0.0`, `::`) binds everywhere but is not somewhere a node can dial.
-    public static func problemAsJoinAddress(_ address: HostPort) -> String? {
-        let wildcards: Set<String> = ["0.0.0.0", "::", "0:0:0:0:0:0:0:0", "*"]
-        guard wildcards.contains(address.host) else { return nil }
-        return "\(address) binds every interface but is not an address nodes can dial; give --advertise HOST:PORT "
-            + "with the public name or address of this machine"
+    /// Whether `address` is a wildcard (`0.0.0.0`, `::`): fine to bind, but not an address
+    /// a node can dial, so not one for join keys.
+    public static func isWildcard(_ address: HostPort) -> Bool {
+        ["0.0.0.0", "::", "0:0:0:0:0:0:0:0", "*"].contains(address.host)
     }
 }

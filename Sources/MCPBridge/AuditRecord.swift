@@ -76,7 +76,7 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     /// The record as one line of JSON, without the newline.
     public var jsonLine: String {
         var fields: [String] = [
-            "\"time\":" + Self.quote(time.formatted(Self.timeStyle)),
+            "\"time\":" + Self.quote(Self.format(time)),
             "\"peer\":" + Self.quote(peer),
             "\"server\":" + Self.quote(server),
             "\"method\":" + Self.quote(method),
@@ -109,7 +109,7 @@ public struct AuditRecord: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(time.formatted(Self.timeStyle), forKey: .time)
+        try c.encode(Self.format(time), forKey: .time)
         try c.encode(peer, forKey: .peer)
         try c.encode(server, forKey: .server)
         try c.encode(method, forKey: .method)
@@ -122,6 +122,16 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     }
 
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// `time` in UTC to the nearest millisecond: `2025-11-25T21:38:04.512Z`.
+    static func format(_ time: Date) -> String {
+        let ms = Int64((time.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = (ms.quotientAndRemainder(dividingBy: 1000))
+        let whole = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
+        let base = Date(timeIntervalSince1970: TimeInterval(whole.0)).formatted(Date.ISO8601FormatStyle())
+        let digits = String(whole.1)
+        return base.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
 
     private static func quote(_ text: String) -> String {
         let encoder = JSONEncoder()

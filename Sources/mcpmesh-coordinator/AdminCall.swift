@@ -40,12 +40,16 @@ enum AdminCall {
         }
     }
 
-    /// The name of the user running the command.
+    /// The name of the user running the command; under `sudo`, the user who ran it.
     static func loginName() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if geteuid() == 0, let user = environment["SUDO_USER"], !user.isEmpty, user != "root" {
+            return "\(user) (sudo)"
+        }
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
             return String(cString: name)
         }
-        return ProcessInfo.processInfo.environment["USER"] ?? "uid-\(geteuid())"
+        return environment["USER"] ?? "uid-\(geteuid())"
     }
 }
 

@@ -52,11 +52,13 @@ struct Serve: AsyncParsableCommand {
         let listenAddress = try Self.address(listen, option: "--listen")
         if let advertise {
             let advertised = try Self.address(advertise, option: "--advertise")
-            if let problem = ServeConfiguration.problemAsJoinAddress(advertised) {
-                throw ValidationError("--advertise \(problem.components(separatedBy: ";").first ?? problem)")
+            if ServeConfiguration.isWildcard(advertised) {
+                throw ValidationError("--advertise \(advertised) is not an address nodes can dial; give the public name "
+                                      + "or address of this machine")
             }
-        } else if let problem = ServeConfiguration.problemAsJoinAddress(listenAddress) {
-            throw ValidationError("--listen \(problem)")
+        } else if ServeConfiguration.isWildcard(listenAddress) {
+            throw ValidationError("--listen \(listenAddress) binds every interface but is not an address nodes can dial; "
+                                  + "give --advertise HOST:PORT with the public name or address of this machine")
         }
         if let metrics { _ = try Self.address(metrics, option: "--metrics") }
         guard Logger.Level(rawValue: logLevel) != nil else {

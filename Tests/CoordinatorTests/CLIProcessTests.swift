@@ -55,6 +55,7 @@ final class CLIProcessTests: XCTestCase {
 
         XCTAssertEqual(server.stop(signal: SIGTERM), 0, server.log)
         XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/admin.sock"), "the socket goes with the server")
+        XCTAssertTrue(server.log.contains("SIGTERM received: shutting down gracefully"), server.log)
         XCTAssertTrue(server.log.contains("coordinator stopped"), server.log)
         let seed = try Data(contentsOf: URL(fileURLWithPath: state + "/coordinator.key"))
         XCTAssertFalse(server.log.contains(Hex.encode(Array(seed))), "the private key is never logged")

@@ -1,0 +1,157 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The serving node's audit log: `AuditRecord`s appended as JSON lines to one file.
+///
+/// `record(_:)` never waits for the disk: lines are written in order on a private serial
+/// queue, each with one `write(2)` to a descriptor opened with `O_APPEND`, so lines from one
+/// process never interleave and a reader never sees half a line unless the machine stops
+/// mid-write. The file is created with mode 0600.
+///
+/// When lines reach stable storage is the `SyncPolicy`:
+/// - `.interval(d)` (the default, 1 s): `fsync` at most once per `d`, and `d` after the last
+///   line at the latest, so a crash or power cut loses at most the last `d` of records;
+/// - `.everyRecord`: `fsync` after each line, for when every denied call must survive a
+///   power cut (each tool call then costs a disk flush on this queue, not on the caller);
+/// - `.never`: leave it to the kernel's write-back (about 30 s on Linux).
+/// `flush()` writes and syncs everything recorded so far, whatever the policy; `close()`
+/// does the same and closes the file.
+public final class AuditLog: @unchecked Sendable {
+    // All mutable state is touched only on `queue`.
+
+    /// When written lines are forced to stable storage.
+    public enum SyncPolicy: Sendable, Hashable {
+        /// Never explicitly; the kernel writes back on its own schedule.
+        case never
+        /// After every line.
+        case everyRecord
+        /// At most once per interval, and within one interval of the last line.
+        case interval(Duration)
+    }
+
+    /// The file written.
+    public let path: String
+    /// When lines reach stable storage.
+    public let syncPolicy: SyncPolicy
+
+    private let queue: DispatchQueue
+    private var descriptor: Int32
+    private var syncScheduled = false
+    private var unsynced = false
+    private var lastError: String?
+
+    /// Opens (creating with mode 0600 if needed) `path` for appending.
+    public init(path: String, sync: SyncPolicy = .interval(.seconds(1))) throws(MCPBridgeError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw .io(what: "audit log \(path)", reason: String(cString: strerror(errno)))
+        }
+        self.path = path
+        self.syncPolicy = sync
+        self.descriptor = fd
+        self.queue = DispatchQueue(label: "mcpmesh.audit")
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            _ = fsync(descriptor)
+            _ = systemClose(descriptor)
+        }
+    }
+
+    /// Appends `record` as one line, in order with earlier records; returns at once.
+    public func record(_ record: AuditRecord) {
+        let line = Array((record.jsonLine + "\n").utf8)
+        queue.async { self.write(line) }
+    }
+
+    /// A sink for the session relay that appends to this log.
+    public var sink: @Sendable (AuditRecord) -> Void { { [self] in record($0) } }
+
+    /// Waits until every record so far is written and synced.
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.sync()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Flushes and closes the file; later records are ignored.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.sync()
+                if self.descriptor >= 0 { _ = systemClose(self.descriptor) }
+                self.descriptor = -1
+                continuation.resume()
+            }
+        }
+    }
+
+    /// The last write or sync error, if any (a full disk, say), for status output.
+    public func lastFailure() async -> String? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            queue.async { continuation.resume(returning: self.lastError) }
+        }
+    }
+
+    // MARK: - On the queue
+
+    private func write(_ line: [UInt8]) {
+        guard descriptor >= 0 else { return }
+        var offset = 0
+        while offset < line.count {
+            let n = line.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return systemWrite(descriptor, base + offset, raw.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                lastError = String(cString: strerror(errno))
+                return
+            }
+            offset += n
+        }
+        unsynced = true
+        switch syncPolicy {
+        case .never:
+            break
+        case .everyRecord:
+            sync()
+        case .interval(let interval):
+            guard !syncScheduled else { return }
+            syncScheduled = true
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: interval.nanoseconds))) {
+                self.syncScheduled = false
+                self.sync()
+            }
+        }
+    }
+
+    private func sync() {
+        guard unsynced, descriptor >= 0 else { return }
+        if fsync(descriptor) != 0 { lastError = String(cString: strerror(errno)) }
+        unsynced = false
+    }
+}
+
+#if canImport(Glibc)
+private let systemClose = Glibc.close
+private let systemWrite = Glibc.write
+#elseif canImport(Musl)
+private let systemClose = Musl.close
+private let systemWrite = Musl.write
+#elseif canImport(Darwin)
+private let systemClose = Darwin.close
+private let systemWrite = Darwin.write
+#endif

@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+import MCP
+import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// One remote session's own instance of a stdio MCP server: a child process started with
+/// swift-subprocess, spoken to in newline-delimited JSON over its stdin and stdout. It is the
+/// SDK's `Transport`, so the session relay (or an SDK `Client`, in tests) drives it like any
+/// other MCP transport.
+///
+/// - The child gets `command` and `args`, in `cwd`, with the config's `env` over a minimal
+///   base environment (`StdioServerConfig.minimalEnvironment(from:)`); the caller supplies
+///   that base, nothing here reads the process environment.
+/// - The child leads its own process group, so servers started through `npx` or `uvx` are
+///   ended together with the helpers they spawn.
+/// - Its stdout is framed by `MessageFramer` with the same size limit as mesh streams; an
+///   oversized message ends the session with an error rather than leaving a request unanswered.
+/// - Its stderr is kept in a `BoundedLog` (and logged at debug level).
+/// - `disconnect()` closes stdin, sends SIGTERM to the group and SIGKILL after
+///   `terminationGrace`, and returns once the process is gone. A child that exits on its own
+///   ends `receive()`.
+public actor StdioUpstream: Transport {
+    /// Limits and timing.
+    public struct Options: Sendable, Hashable {
+        /// The largest message accepted from the server.
+        public var maxMessageBytes: Int
+        /// Bytes of stderr kept.
+        public var stderrCapacity: Int
+        /// From SIGTERM to SIGKILL.
+        public var terminationGrace: Duration
+
+        /// Options with every value given (defaults: 64 MiB, 64 KiB, 2 s).
+        public init(maxMessageBytes: Int = MessageFramer.defaultMaxMessageBytes, stderrCapacity: Int = 64 * 1024,
+                    terminationGrace: Duration = .seconds(2)) {
+            self.maxMessageBytes = maxMessageBytes
+            self.stderrCapacity = stderrCapacity
+            self.terminationGrace = terminationGrace
+        }
+    }
+
+    private enum Phase {
+        case idle
+        case starting(CheckedContinuation<Void, any Error>)
+        case running(StandardInputWriter)
+        case closed
+    }
+
+    public nonisolated let logger: Logger
+    /// The server this process serves.
+    public nonisolated let config: StdioServerConfig
+    private let baseEnvironment: [String: String]
+    private let options: Options
+
+    private var phase: Phase = .idle
+    private let messages: AsyncThrowingStream<Data, any Error>
+    private let messageSink: AsyncThrowingStream<Data, any Error>.Continuation
+    private let closeRequests: AsyncStream<Void>
+    private let closeSink: AsyncStream<Void>.Continuation
+    private var runTask: Task<Void, Never>?
+    private var lastWrite: Task<Void, any Error>?
+    private var stderr: BoundedLog
+
+    /// The child's process id while it runs (kept after it ends, for diagnostics).
+    public private(set) var processID: Int32?
+    /// How the child ended, once it has (`exited(0)`, `unhandledException(15)`, …).
+    public private(set) var termination: String?
+
+    /// An upstream for `config`, whose child will inherit `baseEnvironment` under its `env`.
+    public init(config: StdioServerConfig, baseEnvironment: [String: String], options: Options = Options(),
+                logger: Logger? = nil) {
+        self.config = config
+        self.baseEnvironment = baseEnvironment
+        self.options = options
+        self.logger = logger ?? Logger(label: "mcpmesh.upstream.\(config.name)", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.stderr = BoundedLog(capacity: options.stderrCapacity)
+        (messages, messageSink) = AsyncThrowingStream.makeStream()
+        (closeRequests, closeSink) = AsyncStream.makeStream()
+    }
+
+    /// What the server last wrote to stderr.
+    public var stderrTail: BoundedLog { stderr }
+
+    // MARK: - Transport
+
+    /// Starts the child; returns once it runs, or throws `launchFailed`.
+    public func connect() async throws {
+        guard case .idle = phase else { return }
+        try await withCheckedThrowingContinuation { continuation in
+            phase = .starting(continuation)
+            runTask = Task { await self.run() }
+        }
+    }
+
+    /// Ends the child (stdin closed, SIGTERM, SIGKILL after the grace period) and returns
+    /// when it is gone.
+    public func disconnect() async {
+        closeSink.yield()
+        closeSink.finish()
+        await runTask?.value
+    }
+
+    /// Writes one message (a newline is added) to the child's stdin, after any earlier one.
+    public func send(_ data: Data) async throws {
+        guard case .running(let writer) = phase else {
+            throw MCPBridgeError.notConnected(what: "MCP server \"\(config.name)\"")
+        }
+        let framed = Array(MessageFramer.frame(data))
+        let previous = lastWrite
+        let write = Task {
+            _ = try? await previous?.value
+            _ = try await writer.write(framed)
+        }
+        lastWrite = write
+        do {
+            try await write.value
+        } catch {
+            throw MCPBridgeError.upstreamFailed(server: config.name, reason: "cannot write to its stdin: \(error)")
+        }
+    }
+
+    /// The messages the child writes to stdout; ends when it exits or is ended.
+    public nonisolated func receive() -> AsyncThrowingStream<Data, any Error> { messages }
+
+    // MARK: - Running the child
+
+    private func run() async {
+        var platform = PlatformOptions()
+        platform.processGroupID = 0
+        platform.teardownSequence = teardownSteps
+        let executable: Executable = config.command.contains("/") ? .path(FilePath(config.command)) : .name(config.command)
+        var environment: [Environment.Key: String] = [:]
+        for (key, value) in config.environment(base: baseEnvironment) {
+            if let key = Environment.Key(rawValue: key) { environment[key] = value }
+        }
+        do {
+            let result = try await Subprocess.run(
+                executable, arguments: Arguments(config.args), environment: .custom(environment),
+                workingDirectory: config.cwd.map { FilePath($0) }, platformOptions: platform,
+                input: .inputWriter, output: .sequence, error: .sequence
+            ) { execution in
+                self.started(pid: execution.processIdentifier.value, writer: execution.standardInputWriter)
+                await self.serve(execution)
+            }
+            finished(termination: "\(result.terminationStatus)")
+        } catch {
+            failed(MCPBridgeError.launchFailed(server: config.name, reason: "\(error)"))
+        }
+    }
+
+    private nonisolated var teardownSteps: [TeardownStep] {
+        [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: options.terminationGrace)]
+    }
+
+    /// Pumps stdout and stderr until the child's stdout ends or a close is requested, then
+    /// ends the child.
+    private nonisolated func serve(_ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.readStdout(execution.standardOutput) }
+            group.addTask { await self.readStderr(execution.standardError) }
+            for await _ in closeRequests { break }
+            try? await execution.standardInputWriter.finish()
+            await execution.teardown(using: teardownSteps)
+            await group.waitForAll()
+        }
+    }
+
+    private nonisolated func readStdout(_ output: SubprocessOutputSequence) async {
+        var framer = MessageFramer(maxMessageBytes: options.maxMessageBytes)
+        do {
+            for try await buffer in output {
+                buffer.withUnsafeBytes { framer.append($0) }
+                while let message = try framer.next() { messageSink.yield(message) }
+            }
+            if let last = try framer.finish() { messageSink.yield(last) }
+            messageSink.finish()
+        } catch {
+            let reason = (error as? MCPBridgeError).map { "its stdout: \($0)" } ?? "reading its stdout failed: \(error)"
+            messageSink.finish(throwing: MCPBridgeError.upstreamFailed(server: config.name, reason: reason))
+        }
+        closeSink.yield()
+    }
+
+    private nonisolated func readStderr(_ output: SubprocessOutputSequence) async {
+        do {
+            for try await buffer in output {
+                let bytes = buffer.withUnsafeBytes { Array($0) }
+                await appendStderr(bytes)
+            }
+        } catch {
+            logger.debug("stderr of the MCP server ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func appendStderr(_ bytes: [UInt8]) {
+        for line in stderr.append(bytes) {
+            logger.debug("\(line)", metadata: ["stream": "stderr", "server": "\(config.name)"])
+        }
+    }
+
+    private func started(pid: Int32, writer: StandardInputWriter) {
+        processID = pid
+        if case .starting(let continuation) = phase {
+            phase = .running(writer)
+            continuation.resume()
+        }
+    }
+
+    private func finished(termination: String) {
+        self.termination = termination
+        phase = .closed
+        messageSink.finish()
+        logger.debug("MCP server ended", metadata: ["server": "\(config.name)", "termination": "\(termination)"])
+    }
+
+    private func failed(_ error: MCPBridgeError) {
+        if case .starting(let continuation) = phase { continuation.resume(throwing: error) }
+        phase = .closed
+        messageSink.finish(throwing: error)
+    }
+}

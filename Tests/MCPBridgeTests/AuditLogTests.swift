@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+@testable import MCPBridge
+
+final class AuditLogTests: XCTestCase {
+    private func tempPath() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("audit.jsonl").path
+    }
+
+    private let sample = AuditRecord(time: Date(timeIntervalSince1970: 1_764_106_684.512), peer: "laptop", server: "files",
+                                     method: "tools/call", tool: "read_file", decision: .allowed, durationMs: 12.4,
+                                     bytesIn: 118, bytesOut: 5120, outcome: "ok")
+
+    func testRecordIsOneJSONLineWithKeysInOrder() throws {
+        XCTAssertEqual(sample.jsonLine,
+                       #"{"time":"2025-11-25T21:38:04.512Z","peer":"laptop","server":"files","method":"tools/call","tool":"read_file","decision":"allowed","duration_ms":12.4,"bytes_in":118,"bytes_out":5120,"outcome":"ok"}"#)
+        let decoded = try JSONDecoder().decode(AuditRecord.self, from: Data(sample.jsonLine.utf8))
+        XCTAssertEqual(decoded.jsonLine, sample.jsonLine)  // times are kept to the millisecond
+        var session = sample
+        session.method = "session"
+        session.tool = nil
+        session.outcome = "peer \"a\nb\" closed"
+        XCTAssertFalse(session.jsonLine.contains("\"tool\""))
+        XCTAssertFalse(session.jsonLine.contains("\n"))
+        XCTAssertEqual(try JSONDecoder().decode(AuditRecord.self, from: Data(session.jsonLine.utf8)).outcome, session.outcome)
+    }
+
+    func testCallAuditBecomesARecord() {
+        let call = CallAudit(method: "tools/call", tool: "x", decision: .denied, duration: .microseconds(1_234_567),
+                             bytesIn: 1, bytesOut: 2, outcome: "not permitted")
+        let record = AuditRecord(call: call, peer: "p", server: "s", time: sample.time)
+        XCTAssertEqual(record.durationMs, 1234.6)
+        XCTAssertEqual(record.decision, .denied)
+        XCTAssertEqual(record.tool, "x")
+    }
+
+    func testLinesAreAppendedInOrderWithMode0600() async throws {
+        let path = try tempPath()
+        for policy in [AuditLog.SyncPolicy.everyRecord, .interval(.milliseconds(50)), .never] {
+            try? FileManager.default.removeItem(atPath: path)
+            let log = try AuditLog(path: path, sync: policy)
+            for i in 0..<200 {
+                var r = sample
+                r.bytesIn = i
+                log.record(r)
+            }
+            await log.flush()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(lines.count, 200)
+            XCTAssertEqual(try lines.map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.utf8)).bytesIn }, Array(0..<200))
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            XCTAssertEqual(mode, 0o600)
+            await log.close()
+            log.record(sample)  // ignored after close
+            let failure = await log.lastFailure()
+            XCTAssertNil(failure)
+        }
+    }
+
+    func testReopeningAppends() async throws {
+        let path = try tempPath()
+        let first = try AuditLog(path: path)
+        first.record(sample)
+        await first.close()
+        let second = try AuditLog(path: path)
+        second.sink(sample)
+        await second.close()
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count, 2)
+    }
+
+    func testUnwritablePathIsAnError() {
+        XCTAssertThrowsError(try AuditLog(path: "/nonexistent-dir-\(UUID().uuidString)/audit.jsonl")) { error in
+            guard case .io(let what, _) = error as? MCPBridgeError else { return XCTFail("\(error)") }
+            XCTAssertTrue(what.contains("audit log"))
+        }
+    }
+}
