@@ -65,7 +65,7 @@ let package = Package(
         // Node services: state directory, control client, netmap application (and, next,
         // MCP publish/use, audit, local socket).
         .target(name: "NodeAgent", dependencies: [
-            "MeshConnect", "MeshNet", "MeshStream", "MeshTransport", "MeshWire", "MeshCrypto", "ControlCore",
+            "MeshConnect", "MeshNet", "MeshStream", "MeshTransport", "MeshWire", "MeshCrypto", "ControlCore", "MCPBridge",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,7 +102,7 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "mcpmesh", dependencies: [
-            "MeshCrypto", "Noise", "MeshTransport", "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "NodeAgent",
+            "MeshCrypto", "Noise", "MeshTransport", "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "NodeAgent", "MCPBridge",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
         .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
         .testTarget(name: "MCPBridgeTests", dependencies: ["MCPBridge", "MeshWire", .product(name: "MCP", package: "swift-sdk")]),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "MeshWire", "MeshCrypto", "ControlCore"]),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "MeshWire", "MeshCrypto", "ControlCore", "MCPBridge"]),
         .testTarget(name: "MeshConnectTests", dependencies: [
             "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "MeshCrypto",
             .product(name: "NIOCore", package: "swift-nio"),

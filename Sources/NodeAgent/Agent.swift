@@ -1,5 +1,6 @@
 import ControlCore
 import Foundation
+import MCPBridge
 import Logging
 import MeshConnect
 import MeshCrypto
@@ -22,6 +23,8 @@ public final class Agent: Sendable {
         public var servers: [String]
         /// Replace this node's identity key (signed by the current one) before starting.
         public var rotateKey: Bool
+        /// The MCP servers this node publishes (`--config`).
+        public var mcpServers: MCPServersConfig?
         public init(stateDirectory: String, joinKey: String?, name: String?, listenHost: String = "0.0.0.0",
                     listenPort: Int = 0, servers: [String] = [], rotateKey: Bool = false) {
             self.stateDirectory = stateDirectory; self.joinKey = joinKey; self.name = name
@@ -86,9 +89,26 @@ public final class Agent: Sendable {
         let register = ControlMessage.Register(joinSecret: joinSecret, hostname: Self.hostname(), name: options.name,
                                                servers: options.servers,
                                                endpoints: Self.localEndpoints(endpoint.boundAddress))
+        let audit: AuditLog?
+        if options.mcpServers != nil {
+            do { audit = try AuditLog(path: (options.stateDirectory as NSString).appendingPathComponent("audit.log")) } catch {
+                throw NodeAgentError.stateDirectory(options.stateDirectory + "/audit.log", "cannot be opened: \(error)")
+            }
+        } else {
+            audit = nil
+        }
+        let mcpServers = options.mcpServers
         try await endpoint.execute { handler in
             let runner = AgentLoop(agent: agent, handler: handler, loop: loop, coordinator: coordinatorKey,
                                    coordinatorAddress: coordinatorAddress, register: register, enrollment: enrollment)
+            if let mcpServers, let audit {
+                let publisher = MCPPublisher(config: mcpServers, audit: audit, loop: loop, logger: logger)
+                runner.serveMCP = { [unowned runner] key, server, tools, channel in
+                    let name = runner.acceptor.current?.netmap.peer(withKey: key)?.name ?? key.text
+                    return publisher.serve(peer: key, peerName: name, server: server, tools: tools, channel: channel)
+                }
+                runner.onNetmap = { netmap in publisher.apply(inbound: netmap.inbound) }
+            }
             try runner.start()
         }.get()
         logger.notice("mcpmesh agent up", metadata: [

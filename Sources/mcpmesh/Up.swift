@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import MCPBridge
 import NodeAgent
 
 /// `mcpmesh up`: runs the node agent in the foreground.
@@ -55,12 +56,20 @@ struct Up: AsyncParsableCommand {
         logger.logLevel = level
         let hp = HostPortArgument(listen)!
         var servers = self.servers
+        var mcpServers: MCPServersConfig?
         if let config {
-            do { servers += try Self.serverNames(inConfig: config) } catch let e as CLIError { CLIError.exit(e) }
+            guard let data = FileManager.default.contents(atPath: config) else {
+                CLIError.exit(CLIError(exitCode: 1, message: "cannot read the MCP server config \(config)"))
+            }
+            do { mcpServers = try MCPServersConfig.parse(data) } catch {
+                CLIError.exit(CLIError(exitCode: 1, message: "\(config): \(error.description)"))
+            }
+            servers += mcpServers!.names
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let options = Agent.Options(stateDirectory: state ?? Self.defaultStateDirectory(), joinKey: join, name: name,
+        var options = Agent.Options(stateDirectory: state ?? Self.defaultStateDirectory(), joinKey: join, name: name,
                                     listenHost: hp.host, listenPort: hp.port, servers: servers, rotateKey: rotateKey)
+        options.mcpServers = mcpServers
         let agent: Agent
         do {
             agent = try await Agent.start(options, group: group, logger: logger)
@@ -81,20 +90,6 @@ struct Up: AsyncParsableCommand {
             CLIError.exit(CLIError(exitCode: 1, message: e.description))
         }
         _ = await stop.result
-    }
-
-    /// The server names of an `mcpServers` config file.
-    static func serverNames(inConfig path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError(exitCode: 1, message: "cannot read the MCP server config \(path)")
-        }
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw CLIError(exitCode: 1, message: "\(path): not a JSON object")
-        }
-        guard let servers = obj["mcpServers"] as? [String: Any] else {
-            throw CLIError(exitCode: 1, message: "\(path): expected an \"mcpServers\" object naming each server")
-        }
-        return servers.keys.sorted()
     }
 
     static func defaultStateDirectory() -> String {
