@@ -59,7 +59,11 @@ extension AgentLoop: LocalAPIDelegate {
                 "endpoint": s?.endpoint ?? (p.endpoints.first?.description ?? ""),
             ]
             if let t = s?.lastHandshakeAt {
-                entry["handshake_age_s"] = (handler.now() - t).seconds
+                let age = (handler.now() - t).seconds
+                entry["handshake_age_s"] = age
+                // A session within the reject time means the peer is up, whatever the
+                // netmap said when it was issued.
+                if age < 180, s?.hasSession == true { entry["online"] = true }
             }
             peers.append(entry)
         }
