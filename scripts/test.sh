@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# The MCP end-to-end tests run a real MCP server (mcp-server-time) from a venv.
+scripts/mcp-venv.sh >/dev/null
 swift build --build-tests
 
 log=$(mktemp)

@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// A real coordinator and real node agents on loopback, driven through the CLI.
-final class EndToEndTests: XCTestCase {
+/// Real coordinator and node processes on loopback, driven through the CLI: the helpers.
+class MeshProcessTestCase: XCTestCase {
     var dir: URL!
     var processes: [MeshProcess] = []
 
@@ -57,7 +57,10 @@ final class EndToEndTests: XCTestCase {
         try text.write(toFile: path(name), atomically: true, encoding: .utf8)
         return path(name)
     }
+}
 
+/// A real coordinator and real node agents on loopback, driven through the CLI.
+final class EndToEndTests: MeshProcessTestCase {
     func testJoinNetmapsPolicyPushAndRemoval() throws {
         let port = freeUDPPort()
         _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
@@ -71,7 +74,7 @@ final class EndToEndTests: XCTestCase {
             }
             """)
         let deny = try writePolicy("deny.json", #"{ "tags": ["tag:laptop", "tag:nas"], "grants": [] }"#)
-        XCTAssertEqual(try coordinator("policy", "set", allow).status, 0)
+        XCTAssertEqual(try coordinator("policy", "set", allow).status, 0, "first policy")
         let nasKey = try coordinator("joinkey", "create", "--tag", "tag:nas")
         let laptopKey = try coordinator("joinkey", "create", "--tag", "tag:laptop")
         XCTAssertEqual(nasKey.status, 0, nasKey.stderr)
