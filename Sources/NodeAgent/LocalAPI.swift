@@ -87,6 +87,15 @@ final class LocalAPIHandler: ChannelInboundHandler {
         pipe = nil
     }
 
+    /// The client closed its side (stdin ended): the MCP session's client half ends too.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed {
+            pipe?.clientClosed()
+            pipe = nil
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     private func write(_ context: ChannelHandlerContext, _ bytes: [UInt8], close: Bool) {
         guard context.channel.isActive else { return }
         if !bytes.isEmpty {
