@@ -11,10 +11,13 @@ public enum Blake2b {
     public static func hash(_ parts: [UInt8]...) -> [UInt8] { hash(parts: parts) }
 
     public static func hash(parts: [[UInt8]], outputLength: Int = hashLength) -> [UInt8] {
-        Sodium.ensure()
-        var state = HashState(outputLength: outputLength)
-        for p in parts { state.update(p) }
-        return state.finish()
+        [UInt8](unsafeUninitializedCapacity: outputLength) { out, initialized in
+            withState(outputLength: outputLength) { state in
+                for p in parts { crypto_generichash_update(state, p, UInt64(p.count)) }
+                crypto_generichash_final(state, out.baseAddress!, outputLength)
+            }
+            initialized = outputLength
+        }
     }
 
     /// Keyed BLAKE2b (the MAC of mac1/mac2 and cookies): 16-byte output, key up to 64 bytes.
@@ -30,30 +33,10 @@ public enum Blake2b {
 
     /// HMAC-BLAKE2b(key, data) per RFC 2104, block length 128, output 64 bytes.
     public static func hmac(key: UnsafeRawBufferPointer, data: [[UInt8]]) -> SecretBytes {
-        Sodium.ensure()
-        return SecretBytes(count: hashLength) { out in
-            var block = [UInt8](repeating: 0, count: blockLength)
-            if key.count > blockLength {
-                let hk = hash(parts: [Array(key)])
-                for i in 0..<hk.count { block[i] = hk[i] }
-            } else {
-                for i in 0..<key.count { block[i] = key[i] }
+        SecretBytes(count: hashLength) { out in
+            hmac(key: key, into: out.baseAddress!) { state in
+                for d in data { crypto_generichash_update(state, d, UInt64(d.count)) }
             }
-            var inner = HashState(outputLength: hashLength)
-            var pad = block.map { $0 ^ 0x36 }
-            inner.update(pad)
-            for d in data { inner.update(d) }
-            var innerHash = inner.finish()
-
-            var outer = HashState(outputLength: hashLength)
-            for i in 0..<blockLength { pad[i] = block[i] ^ 0x5c }
-            outer.update(pad)
-            outer.update(innerHash)
-            outer.finish(into: out.bindMemory(to: UInt8.self).baseAddress!)
-
-            sodium_memzero(&block, blockLength)
-            sodium_memzero(&pad, blockLength)
-            sodium_memzero(&innerHash, hashLength)
         }
     }
 
@@ -61,17 +44,84 @@ public enum Blake2b {
     /// each 64 bytes.
     public static func hkdf(chainingKey: SecretBytes, inputKeyMaterial: UnsafeRawBufferPointer, outputs: Int) -> [SecretBytes] {
         precondition(outputs == 2 || outputs == 3, "Noise HKDF yields two or three outputs")
-        let tempKey = chainingKey.withUnsafeBytes { ck in hmac(key: ck, data: [Array(inputKeyMaterial)]) }
-        var result: [SecretBytes] = []
-        let o1 = tempKey.withUnsafeBytes { tk in hmac(key: tk, data: [[0x01]]) }
-        result.append(o1)
-        let o2 = tempKey.withUnsafeBytes { tk in o1.withUnsafeBytes { p in hmac(key: tk, data: [Array(p), [0x02]]) } }
-        result.append(o2)
-        if outputs == 3 {
-            let o3 = tempKey.withUnsafeBytes { tk in o2.withUnsafeBytes { p in hmac(key: tk, data: [Array(p), [0x03]]) } }
-            result.append(o3)
+        return withUnsafeTemporaryAllocation(byteCount: hashLength, alignment: 16) { tempKey in
+            defer { sodium_memzero(tempKey.baseAddress!, hashLength) }
+            chainingKey.withUnsafeBytes { ck in
+                hmac(key: ck, into: tempKey.baseAddress!) { update($0, inputKeyMaterial) }
+            }
+            let tk = UnsafeRawBufferPointer(tempKey)
+            var result: [SecretBytes] = []
+            result.reserveCapacity(outputs)
+            var counter: UInt8 = 1
+            for i in 0..<outputs {
+                let previous = result.last
+                result.append(SecretBytes(count: hashLength) { out in
+                    hmac(key: tk, into: out.baseAddress!) { state in
+                        // o1 = HMAC(t, 0x01); o(i+1) = HMAC(t, o(i) || i+1).
+                        if i > 0 { previous!.withUnsafeBytes { update(state, $0) } }
+                        crypto_generichash_update(state, &counter, 1)
+                    }
+                })
+                counter += 1
+            }
+            return result
         }
-        return result
+    }
+
+    // MARK: Allocation-free internals
+
+    /// Runs `body` with a fresh BLAKE2b state (on the stack: libsodium wants it 64-byte
+    /// aligned), zeroed afterwards.
+    @inline(__always)
+    static func withState<R>(outputLength: Int, key: UnsafeRawBufferPointer? = nil,
+                             _ body: (OpaquePointer) -> R) -> R {
+        Sodium.ensure()
+        let size = crypto_generichash_statebytes()
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 64) { raw in
+            let state = OpaquePointer(raw.baseAddress!)
+            crypto_generichash_init(state, key?.baseAddress?.assumingMemoryBound(to: UInt8.self), key?.count ?? 0,
+                                    outputLength)
+            defer { sodium_memzero(raw.baseAddress!, size) }
+            return body(state)
+        }
+    }
+
+    @inline(__always)
+    static func update(_ state: OpaquePointer, _ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        crypto_generichash_update(state, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+    }
+
+    /// HMAC-BLAKE2b with the message fed by `message` into the inner hash; writes the
+    /// 64-byte result to `out`. Key-derived blocks live on the stack and are zeroed.
+    static func hmac(key: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer,
+                     message: (OpaquePointer) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: 2 * blockLength + hashLength, alignment: 16) { scratch in
+            let base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            defer { sodium_memzero(base, scratch.count) }
+            let block = base, pad = base + blockLength, innerHash = base + 2 * blockLength
+            block.initialize(repeating: 0, count: blockLength)
+            if key.count > blockLength {
+                withState(outputLength: hashLength) { state in
+                    update(state, key)
+                    crypto_generichash_final(state, block, hashLength)
+                }
+            } else if key.count > 0 {
+                UnsafeMutableRawPointer(block).copyMemory(from: key.baseAddress!, byteCount: key.count)
+            }
+            for i in 0..<blockLength { pad[i] = block[i] ^ 0x36 }
+            withState(outputLength: hashLength) { state in
+                crypto_generichash_update(state, pad, UInt64(blockLength))
+                message(state)
+                crypto_generichash_final(state, innerHash, hashLength)
+            }
+            for i in 0..<blockLength { pad[i] = block[i] ^ 0x5c }
+            withState(outputLength: hashLength) { state in
+                crypto_generichash_update(state, pad, UInt64(blockLength))
+                crypto_generichash_update(state, innerHash, UInt64(hashLength))
+                crypto_generichash_final(state, out.assumingMemoryBound(to: UInt8.self), hashLength)
+            }
+        }
     }
 }
 
@@ -92,6 +142,10 @@ struct HashState: ~Copyable {
 
     mutating func update(_ bytes: [UInt8]) {
         crypto_generichash_update(OpaquePointer(memory), bytes, UInt64(bytes.count))
+    }
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        Blake2b.update(OpaquePointer(memory), bytes)
     }
 
     consuming func finish() -> [UInt8] {
@@ -124,8 +178,7 @@ public final class Blake2bHasher {
     }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return }
-        state?.update(Array(bytes))
+        state?.update(bytes)
     }
 
     /// The digest; the hasher cannot be used afterwards.

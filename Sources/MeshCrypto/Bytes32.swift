@@ -8,12 +8,17 @@ public struct Bytes32: Hashable, Sendable {
     @usableFromInline init(storage: (UInt64, UInt64, UInt64, UInt64)) { self.storage = storage }
 
     /// Fails unless `bytes` holds exactly 32 bytes.
+    @inlinable
     public init?<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         guard bytes.count == 32 else { return nil }
-        storage = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &storage) { raw in
-            _ = raw.initializeMemory(as: UInt8.self, from: bytes)
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { src in
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(src)) }
         }
+        if copied == nil {
+            withUnsafeMutableBytes(of: &words) { raw in _ = raw.initializeMemory(as: UInt8.self, from: bytes) }
+        }
+        storage = words
     }
 
     public init(_ fill: (UnsafeMutableRawBufferPointer) -> Void) {

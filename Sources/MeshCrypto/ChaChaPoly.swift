@@ -83,6 +83,50 @@ public enum ChaChaPoly {
     }
 }
 
+extension ChaChaPoly {
+    /// Encrypts `plaintext` with empty associated data into `out`, which must hold exactly
+    /// `plaintext.count + 16` bytes (ciphertext, then tag) and must not overlap
+    /// `plaintext`: the packet path seals a payload straight into a datagram.
+    public static func seal(key: SymmetricKey, counter: UInt64, plaintext: UnsafeRawBufferPointer,
+                            into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count == plaintext.count + tagSize)
+        var n = nonce(counter)
+        let c = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        withUnsafeBytes(of: &n) { np in
+            key.secret.withUnsafeBytes { k in
+                _ = crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+                    c, c + plaintext.count, nil,
+                    plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count),
+                    nil, 0, nil,
+                    np.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+    }
+
+    /// Decrypts `ciphertext` (with its trailing tag; empty associated data) into `out`,
+    /// which must hold exactly `ciphertext.count - 16` bytes and must not overlap it.
+    /// Returns false, with `out` zeroed, when the tag does not verify.
+    public static func open(key: SymmetricKey, counter: UInt64, ciphertext: UnsafeRawBufferPointer,
+                            into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard ciphertext.count >= tagSize else { return false }
+        let count = ciphertext.count - tagSize
+        precondition(out.count == count)
+        var n = nonce(counter)
+        let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return withUnsafeBytes(of: &n) { np in
+            key.secret.withUnsafeBytes { k in
+                crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+                    out.baseAddress?.assumingMemoryBound(to: UInt8.self), nil,
+                    c, UInt64(count), c + count,
+                    nil, 0,
+                    np.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    k.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
+            }
+        }
+    }
+}
+
 /// XChaCha20-Poly1305 (24-byte random nonce), used only for cookie replies.
 public enum XChaChaPoly {
     public static let nonceSize = 24

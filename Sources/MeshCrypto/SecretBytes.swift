@@ -10,18 +10,16 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
 
     /// Copies `bytes` into a new secret. The caller should zero its own copy if it can.
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        Sodium.ensure()
-        pointer = .allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        _ = pointer.initializeMemory(as: UInt8.self, from: bytes)
-        _ = sodium_mlock(pointer.baseAddress!, pointer.count)
+        pointer = Self.allocateLocked(bytes.count)
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { [pointer] src in
+            pointer.copyMemory(from: UnsafeRawBufferPointer(src))
+        }
+        if copied == nil { _ = pointer.initializeMemory(as: UInt8.self, from: bytes) }
     }
 
     /// A secret of `count` bytes filled by `body`.
     public init(count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
-        Sodium.ensure()
-        pointer = .allocate(byteCount: max(count, 1), alignment: 16)
-        pointer.initializeMemory(as: UInt8.self, repeating: 0)
-        _ = sodium_mlock(pointer.baseAddress!, pointer.count)
+        pointer = Self.allocateLocked(count)
         do {
             try body(UnsafeMutableRawBufferPointer(rebasing: pointer[0..<count]))
         } catch {
@@ -31,10 +29,28 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
     }
 
     deinit {
-        // sodium_munlock zeroes the memory before unlocking it.
-        sodium_munlock(pointer.baseAddress!, pointer.count)
-        sodium_memzero(pointer.baseAddress!, pointer.count)
-        pointer.deallocate()
+        if pointer.count <= LockedSlab.slotSize {
+            LockedSlab.shared.deallocate(pointer.baseAddress!)
+        } else {
+            // sodium_munlock zeroes the memory before unlocking it.
+            sodium_munlock(pointer.baseAddress!, pointer.count)
+            sodium_memzero(pointer.baseAddress!, pointer.count)
+            pointer.deallocate()
+        }
+    }
+
+    /// Zeroed, locked memory for a secret of `count` bytes (at least one): a slot of the
+    /// shared locked slab when it fits, else its own locked block.
+    private static func allocateLocked(_ count: Int) -> UnsafeMutableRawBufferPointer {
+        Sodium.ensure()
+        let size = max(count, 1)
+        if size <= LockedSlab.slotSize {
+            return UnsafeMutableRawBufferPointer(start: LockedSlab.shared.allocate(), count: size)
+        }
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        block.initializeMemory(as: UInt8.self, repeating: 0)
+        _ = sodium_mlock(block.baseAddress!, block.count)
+        return block
     }
 
     @inlinable
