@@ -38,6 +38,8 @@ public final class Agent: Sendable {
     let logger: Logger
     let state: NodeStateDirectory
     let stopped: EventLoopPromise<Void>
+    /// The agent's state on the endpoint's loop, once started.
+    let loopState: NIOLoopBoundBox<AgentLoop?>
 
     /// Starts the agent; `wait()` returns when it stops (refused by the coordinator, or
     /// `stop()`).
@@ -101,8 +103,10 @@ public final class Agent: Sendable {
         try await endpoint.execute { handler in
             let runner = AgentLoop(agent: agent, handler: handler, loop: loop, coordinator: coordinatorKey,
                                    coordinatorAddress: coordinatorAddress, register: register, enrollment: enrollment)
+            agent.loopState.value = runner
             if let mcpServers, let audit {
                 let publisher = MCPPublisher(config: mcpServers, audit: audit, loop: loop, logger: logger)
+                runner.publisher = publisher
                 runner.serveMCP = { [unowned runner] key, server, tools, channel in
                     let name = runner.acceptor.current?.netmap.peer(withKey: key)?.name ?? key.text
                     return publisher.serve(peer: key, peerName: name, server: server, tools: tools, channel: channel)
@@ -125,10 +129,18 @@ public final class Agent: Sendable {
         self.logger = logger
         self.state = state
         self.stopped = stopped
+        self.loopState = NIOLoopBoundBox.makeEmptyBox(valueType: AgentLoop.self, eventLoop: endpoint.eventLoop)
     }
 
     /// Waits until the agent stops; throws when the coordinator refused it.
     public func wait() async throws { try await stopped.futureResult.get() }
+
+    /// Reloads the published MCP servers (SIGHUP): new sessions use `config`, and the
+    /// coordinator learns the new server names.
+    public func reload(_ config: MCPServersConfig) async throws {
+        let box = loopState
+        try await endpoint.execute { _ in box.value?.reload(config) }.get()
+    }
 
     /// Stops the agent and closes its socket.
     public func stop() async {
@@ -190,6 +202,18 @@ final class AgentLoop {
     var serveMCP: ((IdentityPublicKey, String, [String], MeshStreamChannel) -> String?)?
     /// Told of every netmap applied (the MCP publisher closes sessions that lost their grant).
     var onNetmap: ((Netmap) -> Void)?
+    var publisher: MCPPublisher?
+
+    /// A new MCP server config (SIGHUP): new sessions use it; the coordinator learns the names.
+    func reload(_ config: MCPServersConfig) {
+        guard let publisher else {
+            agent.logger.warning("reload ignored: this agent was started without --config")
+            return
+        }
+        publisher.config = config
+        control.update(servers: config.names, endpoints: nil)
+        agent.logger.notice("MCP server config reloaded", metadata: ["servers": "\(config.names)"])
+    }
 
     init(agent: Agent, handler: MeshUDPHandler, loop: any EventLoop, coordinator: IdentityPublicKey,
          coordinatorAddress: UDPAddress, register: ControlMessage.Register, enrollment: NodeStateDirectory.Enrollment) {

@@ -13,7 +13,9 @@ import NIOCore
 /// the audit log. When a netmap withdraws or narrows a grant, open sessions follow at once.
 /// Lives on the agent's loop; sessions run as tasks.
 final class MCPPublisher {
-    let config: MCPServersConfig
+    /// The servers published; replaced by a reload (SIGHUP). Open sessions keep the upstream
+    /// they started with; new sessions use the new config.
+    var config: MCPServersConfig
     let audit: AuditLog
     let loop: any EventLoop
     let logger: Logger

@@ -76,6 +76,22 @@ struct Up: AsyncParsableCommand {
         } catch let e as NodeAgentError {
             CLIError.exit(CLIError(exitCode: 1, message: e.description))
         }
+        var hupSource: (any DispatchSourceSignal)?
+        if let config {
+            // SIGHUP reloads the MCP server config.
+            signal(SIGHUP, SIG_IGN)
+            let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+            hup.setEventHandler {
+                guard let data = FileManager.default.contents(atPath: config),
+                      let parsed = try? MCPServersConfig.parse(data) else {
+                    logger.error("SIGHUP: the MCP server config does not parse; keeping the old one", metadata: ["config": "\(config)"])
+                    return
+                }
+                Task { try? await agent.reload(parsed) }
+            }
+            hup.resume()
+            hupSource = hup
+        }
         let signals = SignalWaiter()
         let stop = Task {
             await signals.wait()
@@ -90,6 +106,7 @@ struct Up: AsyncParsableCommand {
             CLIError.exit(CLIError(exitCode: 1, message: e.description))
         }
         _ = await stop.result
+        withExtendedLifetime(hupSource) {}
     }
 
     static func defaultStateDirectory() -> String {
