@@ -40,20 +40,18 @@ public struct MeshPeerLink {
     /// The counter (packet number) the next `send` will use, or nil when a send would wait
     /// behind a handshake (then `send` starts one if none is running).
     public var nextSendCounter: UInt64? {
-        handler.sessions.nextSendCounter(to: peer, now: now)
+        handler.nextSendCounter(to: peer, now: now)
     }
 
     /// Encrypts and queues `payload` for the peer; returns the counter it went under, or
     /// nil when it was staged behind a handshake (or the peer is no longer allowed).
     @discardableResult
     public func send(_ payload: [UInt8]) -> UInt64? {
-        let counter = nextSendCounter
         do {
-            try handler.sendOnLoop(payload, to: peer, now: now)
+            return try handler.sendOnLoop(payload, to: peer, now: now)
         } catch {
             return nil
         }
-        return counter
     }
 }
 

@@ -20,7 +20,7 @@ extension MeshUDPHandler {
     /// Encrypts and sends `payload` to `peer`, or stages it and starts a handshake.
     public func send(_ payload: [UInt8], to peer: IdentityPublicKey) throws(MeshNetError) {
         guard context != nil else { throw .closed }
-        try operation { now throws(MeshNetError) in try sendOnLoop(payload, to: peer, now: now) }
+        try operation { now throws(MeshNetError) in _ = try sendOnLoop(payload, to: peer, now: now) }
     }
 
     /// Sends each payload in order with one flush for all (one `sendmmsg`, GSO runs).
@@ -31,16 +31,35 @@ extension MeshUDPHandler {
         }
     }
 
-    /// The core's send within the current batch.
-    func sendOnLoop(_ payload: [UInt8], to peer: IdentityPublicKey, now: Instant) throws(MeshNetError) {
+    /// The core's send within the current batch. Returns the counter the payload went
+    /// under, or nil when it was staged behind a handshake.
+    @discardableResult
+    func sendOnLoop(_ payload: [UInt8], to peer: IdentityPublicKey, now: Instant) throws(MeshNetError) -> UInt64? {
         var actions = takeScratch()
         defer { returnScratch(&actions) }
+        if context != nil, let (destination, counter) = withSessions({ $0.sendDestination(to: peer, now: now) }),
+           let address = destination.sendable(on: socketFamily) {
+            // A session can send: seal straight into the run's buffer.
+            transmit(size: payload.count + SessionManager<UDPAddress>.datagramOverhead, to: address) { datagram in
+                let sealed = payload.withUnsafeBytes { sessions.seal($0, to: peer, now: now, into: datagram, actions: &actions) }
+                assert(sealed, "sendDestination promised a session")
+            }
+            apply(actions, now: now)
+            return counter
+        }
+        let counter = nextSendCounter(to: peer, now: now)
         do throws(SessionManager<UDPAddress>.PeerError) {
             try sessions.send(payload, to: peer, now: now, into: &actions)
         } catch {
             throw .unknownPeer(peer)
         }
         apply(actions, now: now)
+        return counter
+    }
+
+    /// The counter the next send to `peer` will use, or nil when it would be staged.
+    func nextSendCounter(to peer: IdentityPublicKey, now: Instant) -> UInt64? {
+        withSessions { $0.nextSendCounter(to: peer, now: now) }
     }
 
     // MARK: Peers
@@ -95,7 +114,7 @@ extension MeshUDPHandler {
     /// Asks `peer`'s consumer to produce: at the end of the current batch, or on the next
     /// turn of the loop (shared by all wakes of this turn).
     public func wake(_ peer: IdentityPublicKey) {
-        guard let entry = consumers[peer] else { return }
+        guard let entry = consumer(of: peer) else { return }
         markDirty(entry)
         if operationDepth == 0, !inReadBatch { scheduleWake() }
     }

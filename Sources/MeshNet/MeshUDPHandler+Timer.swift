@@ -12,7 +12,7 @@ import NIOCore
 extension MeshUDPHandler {
     /// The earliest deadline of the core and the consumers.
     var nextDeadline: Instant? {
-        var next = sessions.nextDeadline
+        var next = withSessions { $0.nextDeadline }
         for entry in consumers.values {
             if let d = entry.consumer.nextDeadline, next.map({ d < $0 }) ?? true { next = d }
         }

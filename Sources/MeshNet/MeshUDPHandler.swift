@@ -8,8 +8,9 @@ import NIOCore
 /// per packet).
 ///
 /// Per read batch (all `channelRead`s up to `channelReadComplete`):
-/// 1. each envelope is copied once into an array (GRO super-datagrams are cut at their
-///    segment size) and handed to `SessionManager.receive`, which decrypts it;
+/// 1. each datagram is handed to `SessionManager.receive` where it lies in NIO's receive
+///    buffer (GRO super-datagrams are cut at their segment size), which decrypts a
+///    transport message straight into the payload it delivers (the one copy);
 /// 2. `.deliver` goes straight to the peer's `MeshPeerConsumer` (or to `onEvent`), other
 ///    actions to `onEvent` and the consumer, `.transmit` into the GSO coalescer;
 /// 3. at `channelReadComplete`: consumers that got input produce, the open GSO run is
@@ -41,7 +42,11 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
     var socketFamily: NIOBSDSocket.ProtocolFamily = .inet
 
     // Consumers and the ones that must produce at the end of this batch.
-    var consumers: [IdentityPublicKey: ConsumerEntry] = [:]
+    var consumers: [IdentityPublicKey: ConsumerEntry] = [:] {
+        didSet { recentConsumer = nil }
+    }
+    /// The consumer last delivered to, found again by comparing keys instead of hashing one.
+    var recentConsumer: ConsumerEntry?
     var dirty: [ConsumerEntry] = []
     var wakeScheduled = false
 
@@ -53,7 +58,8 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
     var finishing = false
     var actionScratch: [SessionAction<UDPAddress>] = []
     var coalescer: TransmitCoalescer<UDPAddress>
-    var readyRuns: [TransmitCoalescer<UDPAddress>.Run] = []
+    /// The bytes of the coalescer's open run, where datagrams are sealed in place.
+    var runBuffer: ByteBuffer?
     var writesSinceFlush = 0
     /// The last destination's NIO address, reused while writes go to the same place.
     var lastDestination: (UDPAddress, SocketAddress)?
@@ -130,18 +136,21 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         inReadBatch = true
         guard let source = UDPAddress(envelope.remoteAddress) else { return }
         let now = clock.now()
-        var buffer = envelope.data
-        if let segment = envelope.metadata?.segmentSize, segment > 0, buffer.readableBytes > segment {
+        let buffer = envelope.data
+        let total = buffer.readableBytes
+        if let segment = envelope.metadata?.segmentSize, segment > 0, total > segment {
             // A GRO super-datagram: consecutive datagrams of one flow, each `segment` bytes
             // but the last.
             shellStats.groSuperDatagrams += 1
-            while buffer.readableBytes > 0 {
-                let datagram = buffer.readBytes(length: min(segment, buffer.readableBytes))!
+            var offset = 0
+            while offset < total {
+                let length = min(segment, total - offset)
                 shellStats.groSegments += 1
-                receive(datagram, from: source, now: now)
+                receive(buffer, at: offset, length: length, from: source, now: now)
+                offset += length
             }
         } else {
-            receive(buffer.readBytes(length: buffer.readableBytes)!, from: source, now: now)
+            receive(buffer, at: 0, length: total, from: source, now: now)
         }
     }
 
@@ -152,14 +161,24 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireChannelReadComplete()
     }
 
-    /// One datagram into the core (the array is the shell's only copy of it).
-    func receive(_ datagram: [UInt8], from source: UDPAddress, now: Instant) {
+    /// One datagram into the core, read in place: `length` bytes at `offset` of the
+    /// readable bytes of `buffer`.
+    func receive(_ buffer: ByteBuffer, at offset: Int, length: Int, from source: UDPAddress, now: Instant) {
         shellStats.datagramsRead += 1
         var actions = takeScratch()
-        sessions.receive(datagram, from: source, now: now, into: &actions)
+        buffer.withUnsafeReadableBytes { bytes in
+            sessions.receive(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]), from: source, now: now,
+                             into: &actions)
+        }
         apply(actions, now: now)
         returnScratch(&actions)
     }
+
+    /// Runs `body` on the sessions core in place. A query through the class property
+    /// (`sessions.nextSendCounter(…)`) can copy the whole core, with a retain and a release
+    /// per reference it holds; an in-place access never does.
+    @inline(__always)
+    func withSessions<R>(_ body: (inout SessionManager<UDPAddress>) -> R) -> R { body(&sessions) }
 
     // MARK: - Actions
 
@@ -185,7 +204,7 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
             case .transmit(let datagram, let destination):
                 transmit(datagram, to: destination)
             case .deliver(let payload, let peer, let counter):
-                if !consumers.isEmpty, let entry = consumers[peer] {
+                if let entry = consumer(of: peer) {
                     entry.consumer.receive(payload, counter: counter, now: now)
                     markDirty(entry)
                 } else {
@@ -203,10 +222,19 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
+    /// The consumer attached for `peer`, if any.
+    @inline(__always)
+    func consumer(of peer: IdentityPublicKey) -> ConsumerEntry? {
+        if let recent = recentConsumer, recent.peer == peer { return recent }
+        guard !consumers.isEmpty, let entry = consumers[peer] else { return nil }
+        recentConsumer = entry
+        return entry
+    }
+
     /// A session event goes to `onEvent` and to the peer's consumer, which then produces.
     func report(_ event: MeshEvent, peer: IdentityPublicKey, now: Instant) {
         onEvent?(event)
-        if let entry = consumers[peer] {
+        if let entry = consumer(of: peer) {
             entry.consumer.sessionEvent(event, now: now)
             markDirty(entry)
         }

@@ -3,17 +3,28 @@
 /// super-datagram that the kernel cuts back into datagrams. This is how the kernel's
 /// segmentation works, so a run is exactly what one GSO send can carry.
 ///
-/// Pure bookkeeping with no I/O, so it is tested without sockets. The datagrams stay the
-/// caller's arrays until the run is written; the only copy is the one into the socket
-/// buffer when the run goes out.
+/// Pure bookkeeping with no I/O, so it is tested without sockets: it decides where each
+/// datagram goes before the datagram exists, so that the shell can seal it straight into
+/// the open run's buffer (the datagram's only copy before the kernel's).
 struct TransmitCoalescer<Address: Equatable> {
-    /// A run ready to write: one datagram (sent as is) or several (sent as one GSO send of
+    /// A run: one datagram (sent as is) or several (sent as one GSO send of
     /// `segmentSize`-byte segments).
-    struct Run {
+    struct Run: Equatable {
         var destination: Address
         var segmentSize: Int
-        var datagrams: [[UInt8]]
+        var count: Int
         var byteCount: Int
+    }
+
+    /// Where the next datagram goes.
+    enum Placement: Equatable {
+        /// At the end of the open run.
+        case join
+        /// It begins a new open run, after `closed` (the run it could not join) is written.
+        case startRun(closed: Run?)
+        /// It is written alone, after `closed`: empty, larger than `maxSegmentSize`, or GSO
+        /// off.
+        case single(closed: Run?)
     }
 
     /// Largest datagram that may join a run (its segments must fit the path MTU).
@@ -35,30 +46,27 @@ struct TransmitCoalescer<Address: Equatable> {
         self.maxRunBytes = maxRunBytes
     }
 
-    /// Adds a datagram. Appends to `ready`, in order, what must be written now: the open
-    /// run when the datagram cannot join it, and the datagram itself when it cannot be
-    /// coalesced at all (empty, larger than `maxSegmentSize`, or GSO off).
-    mutating func add(_ datagram: [UInt8], to destination: Address, into ready: inout [Run]) {
-        let size = datagram.count
+    /// Places a datagram of `size` bytes to `destination`.
+    mutating func place(size: Int, to destination: Address) -> Placement {
         if var run = open, !openIsSealed, run.destination == destination, size <= run.segmentSize,
-           run.datagrams.count < maxSegments, run.byteCount + size <= maxRunBytes {
-            run.datagrams.append(datagram)
+           run.count < maxSegments, run.byteCount + size <= maxRunBytes {
+            run.count += 1
             run.byteCount += size
             openIsSealed = size < run.segmentSize
             open = run
-            return
+            return .join
         }
-        if let run = open {
-            ready.append(run)
-            open = nil
-        }
-        let single = Run(destination: destination, segmentSize: size, datagrams: [datagram], byteCount: size)
-        if size == 0 || size > maxSegmentSize || maxSegments == 1 {
-            ready.append(single)
-        } else {
-            open = single
-            openIsSealed = false
-        }
+        let closed = open
+        open = nil
+        if size == 0 || size > maxSegmentSize || maxSegments == 1 { return .single(closed: closed) }
+        open = Run(destination: destination, segmentSize: size, count: 1, byteCount: size)
+        openIsSealed = false
+        return .startRun(closed: closed)
+    }
+
+    /// The most bytes a run that starts with a datagram of `size` bytes can grow to.
+    func runCapacity(startingWith size: Int) -> Int {
+        min(maxRunBytes, size * maxSegments)
     }
 
     /// Ends the open run, if any (at the end of a batch, before the flush).

@@ -38,8 +38,12 @@ enum Handshake {
     /// response), the initiator's static key and its payload; the payload is nil when it
     /// is malformed or its identity key does not convert to the authenticated static key.
     /// `ephemeral` fixes the responder's ephemeral key (the worked example only).
+    /// `knownIdentity` names the identity already known to convert to a static key (an
+    /// allowed peer's), which spares converting it again: the conversion checks that the
+    /// point is in the prime-order subgroup, a scalar multiplication.
     static func consumeInitiation(_ msg: HandshakeInitiation, localStatic: StaticSecretKey,
-                                  ephemeral: EphemeralSecretKey? = nil)
+                                  ephemeral: EphemeralSecretKey? = nil,
+                                  knownIdentity: (StaticPublicKey) -> IdentityPublicKey? = { _ in nil })
         throws(NoiseError) -> (HandshakeState, StaticPublicKey, InitiationPayload?)
     {
         var hs = try HandshakeState(protocolName: .mcpmesh, initiator: false, prologue: SessionConstants.prologue,
@@ -48,7 +52,7 @@ enum Handshake {
         guard let rs = hs.remoteStatic else { throw .missingKey("the initiator's static key") }
         guard body.count == 52, let ts = Timestamp(bytes: Array(body[0..<12])),
               let identity = try? IdentityPublicKey(bytes: Array(body[20..<52])),
-              (try? identity.noiseStaticKey()) == rs else { return (hs, rs, nil) }
+              knownIdentity(rs) == identity || (try? identity.noiseStaticKey()) == rs else { return (hs, rs, nil) }
         return (hs, rs, InitiationPayload(timestamp: ts, epoch: readLE(body[12..<20]), identity: identity))
     }
 

@@ -1,25 +1,31 @@
-import MeshCrypto
 import MeshWire
 
-/// Maps this side's session indices to the peer and what the index names: a handshake in
-/// progress or a keypair (docs/protocol.md, "Indices"). Indices are random 32-bit values,
-/// unique among the live ones, so they reveal nothing and collide rarely.
+/// Maps this side's session indices to the peer (its slot in the `PeerTable`) and what the
+/// index names: a handshake in progress or a keypair (docs/protocol.md, "Indices"). Indices
+/// are random 32-bit values, unique among the live ones, so they reveal nothing and
+/// collide rarely.
+@usableFromInline
 struct IndexTable: Sendable {
+    @usableFromInline
     enum Entry: Sendable, Equatable {
-        case handshake(StaticPublicKey)
-        case keypair(StaticPublicKey)
+        case handshake(slot: Int)
+        case keypair(slot: Int)
 
-        var peer: StaticPublicKey {
+        var slot: Int {
             switch self {
-            case .handshake(let p), .keypair(let p): return p
+            case .handshake(let s), .keypair(let s): return s
             }
         }
     }
 
     private var entries: [SessionIndex: Entry] = [:]
 
+    @inlinable
+    init() {}
+
     var count: Int { entries.count }
 
+    @usableFromInline
     subscript(index: SessionIndex) -> Entry? { entries[index] }
 
     /// A fresh random index bound to `entry`.

@@ -2,16 +2,14 @@ import MeshCrypto
 import MeshWire
 
 /// Everything the sessions core knows about one allowed peer (docs/protocol.md, "Peer
-/// state"): its keys, the handshake in progress, up to three keypairs, the endpoint, the
-/// anti-replay state for initiations, staged packets and timer deadlines.
-struct Peer<Address: TransportAddress>: Sendable {
-    let identity: IdentityPublicKey
+/// state"): its keys, the handshake in progress, up to three keypairs, the anti-replay
+/// state for initiations, staged packets and timer deadlines. Its endpoints are kept apart
+/// (`PeerEndpoints`), the only part that depends on the address type, so that this state
+/// has one concrete layout and the packet path reads and changes it in place.
+@usableFromInline
+struct Peer: Sendable {
+    @usableFromInline let identity: IdentityPublicKey
     let staticKey: StaticPublicKey
-    var endpoint: Address?
-    /// The endpoint the caller configured (from the netmap). Handshake retries also go
-    /// there, so a peer whose roamed endpoint went dead (or was redirected by a replayed
-    /// packet) is found again.
-    var configuredEndpoint: Address?
     var cookies: CookieGenerator
     /// Added by admission of an unknown initiator rather than by the caller.
     var admitted = false
@@ -30,7 +28,7 @@ struct Peer<Address: TransportAddress>: Sendable {
     var previous: Keypair?
     var next: Keypair?
     /// Strictly increasing over the peer's whole life: a new keypair continues from here.
-    var sendCounter: UInt64 = 0
+    @usableFromInline var sendCounter: UInt64 = 0
 
     var staged: [[UInt8]] = []
 
@@ -43,7 +41,7 @@ struct Peer<Address: TransportAddress>: Sendable {
 
     // Counters.
     var txBytes: UInt64 = 0
-    var rxBytes: UInt64 = 0
+    @usableFromInline var rxBytes: UInt64 = 0
 
     init(identity: IdentityPublicKey, staticKey: StaticPublicKey) {
         self.identity = identity
@@ -51,15 +49,45 @@ struct Peer<Address: TransportAddress>: Sendable {
         self.cookies = CookieGenerator(remoteStatic: staticKey)
     }
 
-    /// The keypair to send with now, if it may still send.
-    func sendingKeypair(at now: Instant) -> Keypair? {
-        guard let k = current, !k.isExpired(at: now), sendCounter < SessionConstants.rejectAfterMessages else { return nil }
-        return k
+    /// Whether the current keypair may send now (not expired, counters left).
+    @inline(__always)
+    func canSend(at now: Instant) -> Bool {
+        // Projections only (`current!.…`): binding `current` to a name would copy the
+        // keypair, a retain and release of each of its references, on every send.
+        current != nil && !current!.isExpired(at: now) && sendCounter < SessionConstants.rejectAfterMessages
     }
 
-    var deadlines: [Instant] {
-        [retransmitHandshakeAt, sendKeepaliveAt, newHandshakeAt, zeroKeysAt].compactMap { $0 }
+    /// The keypair to send with now, if it may still send.
+    func sendingKeypair(at now: Instant) -> Keypair? {
+        canSend(at: now) ? current : nil
     }
+
+    /// The earliest of this peer's timer deadlines.
+    var earliestDeadline: Instant? {
+        earliest(earliest(retransmitHandshakeAt, sendKeepaliveAt), earliest(newHandshakeAt, zeroKeysAt))
+    }
+}
+
+/// The earlier of two optional instants (nil when both are).
+@inline(__always)
+func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {
+    guard let a else { return b }
+    guard let b else { return a }
+    return b < a ? b : a
+}
+
+/// Where a peer is reached: the endpoint packets go to (it follows roaming) and the one the
+/// caller configured. Kept beside `Peer`, slot for slot, in the sessions core.
+@usableFromInline
+struct PeerEndpoints<Address: TransportAddress>: Sendable {
+    @usableFromInline var current: Address?
+    /// The endpoint the caller configured (from the netmap). Handshake retries also go
+    /// there, so a peer whose roamed endpoint went dead (or was redirected by a replayed
+    /// packet) is found again.
+    @usableFromInline var configured: Address?
+
+    @inlinable
+    init() {}
 }
 
 /// A snapshot of one peer for status displays.

@@ -17,6 +17,12 @@ import Noise
 /// - Observe `.handshakeCompleted`, `.endpointChanged`, `.peerRestarted` actions.
 /// - `nextSendCounter(to:now:)`: the counter (packet number) the next `send` will use if a
 ///   session is up, for the stream layer.
+///
+/// The packet path has copy-free forms for shells that own their buffers:
+/// `receive(_:from:now:into:)` taking the datagram where it lies, and
+/// `sendDestination(to:now:)` with `seal(_:to:now:into:actions:)` writing the datagram into
+/// the shell's send buffer. They are `@inlinable`, so a shell gets them specialized for its
+/// address type; the work that does not depend on the address (`Peer+Data`) stays here.
 public struct SessionManager<Address: TransportAddress>: Sendable {
     public typealias Action = SessionAction<Address>
 
@@ -28,13 +34,19 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
     public let epoch: UInt64
 
     var rng: any RandomNumberGenerator & Sendable
-    var peers: [StaticPublicKey: Peer<Address>] = [:]
-    var byIdentity: [IdentityPublicKey: StaticPublicKey] = [:]
-    var indices = IndexTable()
+    /// The allowed peers by slot; `endpoints` holds their endpoints, slot for slot.
+    @usableFromInline var peers = PeerTable()
+    @usableFromInline var endpoints: [PeerEndpoints<Address>] = []
+    /// The slot of each allowed peer by identity key.
+    @usableFromInline var byIdentity: [IdentityPublicKey: Int] = [:]
+    /// The peer last sent to, whose slot a send finds by comparing keys instead of hashing
+    /// one (a stream layer asks for the same peer several times per packet).
+    @usableFromInline var recentPeer: (identity: IdentityPublicKey, slot: Int)?
+    @usableFromInline var indices = IndexTable()
     var checker: CookieChecker
     /// Peers added by admission (not by `addPeer`), counted against the admission limit.
     var admittedCount = 0
-    public internal(set) var stats = SessionStats()
+    @usableFromInline var counts = SessionStats()
 
     // Load tracking for cookies.
     var loadWindowStart = Instant.zero
@@ -56,6 +68,9 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
         self.init(identity: identity, config: config, rng: SystemRandom())
     }
 
+    /// Counters of what the core did and refused.
+    public var stats: SessionStats { counts }
+
     // MARK: - Peers
 
     public enum PeerError: Error, Equatable, CustomStringConvertible {
@@ -76,26 +91,39 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
     public mutating func addPeer(_ identity: IdentityPublicKey, endpoint: Address? = nil) throws(PeerError) {
         guard identity != localIdentity else { throw .isSelf }
         guard let s = try? identity.noiseStaticKey() else { throw .invalidKey(identity) }
-        if peers[s] == nil {
-            peers[s] = Peer(identity: identity, staticKey: s)
-            byIdentity[identity] = s
-        } else if peers[s]!.admitted {
-            // An admitted newcomer the caller now allows explicitly.
-            peers[s]!.admitted = false
-            admittedCount -= 1
+        let slot: Int
+        if let existing = peers.slot(of: s) {
+            slot = existing
+            if peers[slot].admitted {
+                // An admitted newcomer the caller now allows explicitly.
+                peers[slot].admitted = false
+                admittedCount -= 1
+            }
+        } else {
+            slot = insertPeer(Peer(identity: identity, staticKey: s))
         }
         if let endpoint {
-            peers[s]!.endpoint = endpoint
-            peers[s]!.configuredEndpoint = endpoint
+            endpoints[slot].current = endpoint
+            endpoints[slot].configured = endpoint
         }
+    }
+
+    /// Adds a new peer with no endpoint yet; returns its slot.
+    mutating func insertPeer(_ peer: Peer) -> Int {
+        let slot = peers.insert(peer)
+        if slot == endpoints.count { endpoints.append(PeerEndpoints()) } else { endpoints[slot] = PeerEndpoints() }
+        byIdentity[peer.identity] = slot
+        return slot
     }
 
     /// Forgets a peer: its keys are zeroed and its indices freed at once.
     public mutating func removePeer(_ identity: IdentityPublicKey) {
         guard let s = byIdentity.removeValue(forKey: identity) else { return }
+        if recentPeer?.slot == s { recentPeer = nil }
         zeroKeys(s)
-        if peers[s]?.admitted == true { admittedCount -= 1 }
-        peers[s] = nil
+        if peers[s].admitted { admittedCount -= 1 }
+        peers.remove(at: s)
+        endpoints[s] = PeerEndpoints()
     }
 
     /// Makes the allowed set exactly `allowed`, keeping the state of peers that stay.
@@ -107,109 +135,51 @@ public struct SessionManager<Address: TransportAddress>: Sendable {
     public var peerIdentities: [IdentityPublicKey] { Array(byIdentity.keys) }
 
     public func status(of identity: IdentityPublicKey) -> PeerStatus? {
-        guard let s = byIdentity[identity], let p = peers[s] else { return nil }
-        return PeerStatus(identity: identity, endpoint: p.endpoint.map { "\($0)" }, lastHandshakeAt: p.lastHandshakeAt,
-                          hasSession: p.current != nil, txBytes: p.txBytes, rxBytes: p.rxBytes)
+        guard let s = byIdentity[identity] else { return nil }
+        let p = peers[s]
+        return PeerStatus(identity: identity, endpoint: endpoints[s].current.map { "\($0)" },
+                          lastHandshakeAt: p.lastHandshakeAt, hasSession: p.current != nil,
+                          txBytes: p.txBytes, rxBytes: p.rxBytes)
     }
 
     /// The peer's current endpoint.
     public func endpoint(of identity: IdentityPublicKey) -> Address? {
-        byIdentity[identity].flatMap { peers[$0]?.endpoint }
-    }
-
-    // MARK: - Sending
-
-    /// The counter the next `send` to `identity` will use, when a session can send now;
-    /// nil when a send would be staged behind a handshake.
-    public func nextSendCounter(to identity: IdentityPublicKey, now: Instant) -> UInt64? {
-        guard let s = byIdentity[identity], let p = peers[s], p.sendingKeypair(at: now) != nil, p.endpoint != nil else { return nil }
-        return p.sendCounter
-    }
-
-    /// Sends `payload` to the peer as one transport message, or stages it and starts a
-    /// handshake when no session can send now.
-    public mutating func send(_ payload: [UInt8], to identity: IdentityPublicKey, now: Instant,
-                              into actions: inout [Action]) throws(PeerError) {
-        guard let s = byIdentity[identity] else { throw .unknownPeer(identity) }
-        if peers[s]!.sendingKeypair(at: now) != nil, peers[s]!.endpoint != nil {
-            transmitData(payload, peer: s, now: now, into: &actions)
-            return
-        }
-        if peers[s]!.staged.count >= SessionConstants.maxStagedPackets {
-            peers[s]!.staged.removeFirst()
-            stats.stagedDropped += 1
-        }
-        peers[s]!.staged.append(payload)
-        initiateHandshake(s, now: now, isRetry: false, into: &actions)
-    }
-
-    /// Encrypts and emits one transport message on the current keypair.
-    mutating func transmitData(_ payload: [UInt8], peer s: StaticPublicKey, now: Instant, into actions: inout [Action]) {
-        guard let keypair = peers[s]!.sendingKeypair(at: now), let endpoint = peers[s]!.endpoint else { return }
-        let counter = peers[s]!.sendCounter
-        peers[s]!.sendCounter += 1
-        let datagram = TransportData.seal(payload, key: keypair.sendKey, receiver: keypair.remoteIndex, counter: counter)
-        peers[s]!.txBytes += UInt64(datagram.count)
-        actions.append(.transmit(datagram, to: endpoint))
-        timerAnyAuthenticatedPacketSent(s)
-        if payload.isEmpty {
-            stats.keepalivesSent += 1
-        } else {
-            timerDataSent(s, now: now)
-        }
-        // Rekey on age or message count, initiator side only (the responder waits for the
-        // initiator, so both do not race).
-        if keypair.isInitiator,
-           keypair.age(at: now) >= SessionConstants.rekeyAfterTime
-            || counter - keypair.firstSendCounter >= SessionConstants.rekeyAfterMessages {
-            initiateHandshake(s, now: now, isRetry: false, into: &actions)
-        }
-    }
-
-    /// Sends everything staged while the handshake ran, or a keepalive if nothing was, so
-    /// that a responder learns its new keys work.
-    mutating func flushStaged(_ s: StaticPublicKey, now: Instant, into actions: inout [Action]) {
-        let staged = peers[s]!.staged
-        peers[s]!.staged.removeAll()
-        if staged.isEmpty {
-            transmitData([], peer: s, now: now, into: &actions)
-        } else {
-            for p in staged { transmitData(p, peer: s, now: now, into: &actions) }
-        }
+        byIdentity[identity].flatMap { endpoints[$0].current }
     }
 
     // MARK: - Handshake initiation
 
-    mutating func initiateHandshake(_ s: StaticPublicKey, now: Instant, isRetry: Bool, into actions: inout [Action]) {
-        guard let endpoint = peers[s]!.endpoint else {
-            stats.noEndpoint += 1
+    @usableFromInline
+    mutating func initiateHandshake(_ s: Int, now: Instant, isRetry: Bool, into actions: inout [Action]) {
+        guard let endpoint = endpoints[s].current else {
+            counts.noEndpoint += 1
             return
         }
         // One initiation per rekeyTimeout unless this is the retry timer firing.
-        if !isRetry, let last = peers[s]!.lastInitiationSentAt, peers[s]!.pending != nil,
+        if !isRetry, let last = peers[s].lastInitiationSentAt, peers[s].pending != nil,
            now - last < SessionConstants.rekeyTimeout {
             return
         }
-        if !isRetry || peers[s]!.handshakeStartedAt == nil { peers[s]!.handshakeStartedAt = now }
-        indices.remove(peers[s]!.pending?.localIndex)
-        let localIndex = indices.allocate(.handshake(s), rng: &rng)
+        if !isRetry || peers[s].handshakeStartedAt == nil { peers[s].handshakeStartedAt = now }
+        indices.remove(peers[s].pending?.localIndex)
+        let localIndex = indices.allocate(.handshake(slot: s), rng: &rng)
         let payload = Handshake.InitiationPayload(timestamp: Timestamp(unixNanoseconds: config.wallClockAtZero &+ now.nanoseconds),
                                                   epoch: epoch, identity: localIdentity)
-        guard let (msg, pending) = try? Handshake.createInitiation(localStatic: localStatic, remoteStatic: s,
+        guard let (msg, pending) = try? Handshake.createInitiation(localStatic: localStatic, remoteStatic: peers[s].staticKey,
                                                                   localIndex: localIndex, payload: payload, rng: &rng) else {
             indices.remove(localIndex)
             return
         }
         var bytes = msg.encoded()
-        peers[s]!.cookies.addMACs(to: &bytes, mac1Offset: WireSize.initiationMAC1, now: now)
-        peers[s]!.pending = pending
-        peers[s]!.lastInitiationSentAt = now
-        stats.handshakesInitiated += 1
+        peers[s].cookies.addMACs(to: &bytes, mac1Offset: WireSize.initiationMAC1, now: now)
+        peers[s].pending = pending
+        peers[s].lastInitiationSentAt = now
+        counts.handshakesInitiated += 1
         actions.append(.transmit(bytes, to: endpoint))
-        if isRetry, let configured = peers[s]!.configuredEndpoint, configured != endpoint {
+        if isRetry, let configured = endpoints[s].configured, configured != endpoint {
             actions.append(.transmit(bytes, to: configured))
         }
-        timerAnyAuthenticatedPacketSent(s)
+        peers[s].timerAnyAuthenticatedPacketSent()
         timerHandshakeInitiated(s, now: now)
     }
 }

@@ -80,7 +80,7 @@ final class SessionSweepTests: XCTestCase {
                 if ProcessInfo.processInfo.environment["MESH_SIM_VERBOSE"] != nil {
                     for n in 0..<2 {
                         let m = h.nodes[n].manager
-                        let p = m.peers.values.first!
+                        let p = m.peers[m.peers.occupied[0]]
                         print("node", n, "stats", m.stats)
                         print("  current", p.current.map { "\($0.localIndex) remote \($0.remoteIndex) created \($0.createdAt) init \($0.isInitiator)" } ?? "nil")
                         print("  previous", p.previous.map { "\($0.localIndex) remote \($0.remoteIndex) created \($0.createdAt)" } ?? "nil")

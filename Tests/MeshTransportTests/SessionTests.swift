@@ -307,8 +307,9 @@ final class SessionLimitTests: XCTestCase {
         h.run(for: .seconds(1))
         let peerKey = try h.nodes[1].publicKey.noiseStaticKey()
         // Pretend the current keypair has sent 2^60 − 1 messages.
+        let slot = try XCTUnwrap(h.nodes[0].manager.peers.slot(of: peerKey))
         let first = h.nodes[0].manager.peers[peerKey]!.current!.firstSendCounter
-        h.nodes[0].manager.peers[peerKey]!.sendCounter = first + SessionConstants.rekeyAfterMessages - 1
+        h.nodes[0].manager.peers[slot].sendCounter = first + SessionConstants.rekeyAfterMessages - 1
         h.send([2], from: 0, to: 1)
         h.run(for: .milliseconds(1))
         XCTAssertEqual(h.nodes[0].manager.stats.handshakesInitiated, 1, "2^60 − 1 messages: no rekey yet")
@@ -319,7 +320,7 @@ final class SessionLimitTests: XCTestCase {
         // Counters continue across the rekey: the new keypair starts where the old stopped.
         XCTAssertEqual(h.nodes[0].manager.peers[peerKey]!.current!.firstSendCounter, first + SessionConstants.rekeyAfterMessages + 1)
         // At the reject limit nothing more is sent on any keypair.
-        h.nodes[0].manager.peers[peerKey]!.sendCounter = SessionConstants.rejectAfterMessages
+        h.nodes[0].manager.peers[slot].sendCounter = SessionConstants.rejectAfterMessages
         XCTAssertNil(h.nodes[0].manager.nextSendCounter(to: h.nodes[1].publicKey, now: h.now))
     }
 }
