@@ -89,6 +89,114 @@ if os.environ.get("HANG_ON_EOF") == "1":
         time.sleep(1)
 """#
 
+    /// A Streamable HTTP MCP server on 127.0.0.1 (port printed on its first stdout line).
+    /// POST /mcp: initialize assigns `Mcp-Session-Id`; later requests must carry it (404
+    /// otherwise). `tools/list` and most calls answer in JSON; `slow` answers as an SSE stream
+    /// (a progress notification, then the result); `headers` returns the request headers.
+    /// GET /mcp opens an SSE stream that sends one `notifications/message`; DELETE ends the
+    /// session. `/events` lists what happened (for assertions).
+    static let httpServer = #"""
+import json, sys, threading, time, uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SESSIONS = set()
+EVENTS = []
+TOOLS = [{"name": n, "inputSchema": {"type": "object"}} for n in ("echo", "slow", "headers", "secret")]
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=None, headers=None, ctype="application/json"):
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if body is not None:
+            data = json.dumps(body).encode()
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        else:
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def do_GET(self):
+        if self.path == "/events":
+            return self.reply(200, EVENTS)
+        sid = self.headers.get("Mcp-Session-Id")
+        if sid not in SESSIONS:
+            return self.reply(404, {"error": "no session"})
+        EVENTS.append("GET " + sid)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        note = {"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "hello from GET"}}
+        self.wfile.write(b": keep-alive\n\nid: g1\nevent: message\ndata: " + json.dumps(note).encode() + b"\n\n")
+        self.wfile.flush()
+        while sid in SESSIONS:
+            time.sleep(0.05)
+
+    def do_DELETE(self):
+        sid = self.headers.get("Mcp-Session-Id")
+        EVENTS.append("DELETE " + str(sid))
+        SESSIONS.discard(sid)
+        self.reply(200)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        msg = json.loads(self.rfile.read(length))
+        method, mid = msg.get("method"), msg.get("id")
+        if method == "initialize":
+            sid = str(uuid.uuid4())
+            SESSIONS.add(sid)
+            EVENTS.append("initialize " + sid)
+            return self.reply(200, {"jsonrpc": "2.0", "id": mid, "result": {
+                "protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
+                "serverInfo": {"name": "http-test", "version": "1"}}}, {"Mcp-Session-Id": sid})
+        sid = self.headers.get("Mcp-Session-Id")
+        if sid not in SESSIONS:
+            return self.reply(404, {"jsonrpc": "2.0", "id": mid, "error": {"code": -32001, "message": "session not found"}})
+        EVENTS.append("%s %s version=%s" % ("POST", method, self.headers.get("MCP-Protocol-Version")))
+        if mid is None:
+            return self.reply(202)
+        params = msg.get("params") or {}
+        if method == "tools/list":
+            return self.reply(200, {"jsonrpc": "2.0", "id": mid, "result": {"tools": TOOLS}})
+        if method == "tools/call" and params.get("name") == "slow":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            token = (params.get("_meta") or {}).get("progressToken", "t")
+            prog = {"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": token, "progress": 1}}
+            self.wfile.write(b"id: 1\ndata: \n\n")
+            self.wfile.write(b"id: 2\r\ndata: " + json.dumps(prog).encode() + b"\r\n\r\n")
+            self.wfile.flush()
+            time.sleep(0.2)
+            res = {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": "slow done"}]}}
+            body = json.dumps(res)
+            half = len(body) // 2
+            self.wfile.write(b"id: 3\ndata: " + body[:half].encode())
+            self.wfile.flush()
+            time.sleep(0.05)
+            self.wfile.write(body[half:].encode() + b"\n\n")
+            self.wfile.flush()
+            return
+        if method == "tools/call" and params.get("name") == "headers":
+            return self.reply(200, {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": json.dumps(dict(self.headers))}]}})
+        if method == "tools/call" and params.get("name") == "fail":
+            return self.reply(500, {"error": "boom"})
+        if method == "tools/call":
+            return self.reply(200, {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": json.dumps(params.get("arguments"))}]}})
+        return self.reply(200, {"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "method not found"}})
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""#
+
     /// Writes `script` to a fresh temporary directory and returns its path.
     static func write(_ script: String, named name: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mcpbridge-tests-\(UUID().uuidString)")
