@@ -44,7 +44,7 @@ extension MeshUDPHandler {
                 let sealed = payload.withUnsafeBytes { sessions.seal($0, to: peer, now: now, into: datagram, actions: &actions) }
                 assert(sealed, "sendDestination promised a session")
             }
-            apply(actions, now: now)
+            apply(&actions, now: now)
             return counter
         }
         let counter = nextSendCounter(to: peer, now: now)
@@ -53,7 +53,7 @@ extension MeshUDPHandler {
         } catch {
             throw .unknownPeer(peer)
         }
-        apply(actions, now: now)
+        apply(&actions, now: now)
         return counter
     }
 

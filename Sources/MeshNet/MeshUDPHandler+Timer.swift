@@ -44,7 +44,7 @@ extension MeshUDPHandler {
         operation { now in
             var actions = takeScratch()
             sessions.tick(now: now, into: &actions)
-            apply(actions, now: now)
+            apply(&actions, now: now)
             returnScratch(&actions)
             for entry in consumers.values {
                 if let d = entry.consumer.nextDeadline, d <= now { markDirty(entry) }

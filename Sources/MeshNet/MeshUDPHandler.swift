@@ -170,7 +170,7 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
             sessions.receive(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]), from: source, now: now,
                              into: &actions)
         }
-        apply(actions, now: now)
+        apply(&actions, now: now)
         returnScratch(&actions)
     }
 
@@ -197,9 +197,11 @@ public final class MeshUDPHandler: ChannelInboundHandler, RemovableChannelHandle
         if actions.capacity > actionScratch.capacity { swap(&actions, &actionScratch) }
     }
 
-    /// Carries out the sessions core's actions, in order.
-    func apply(_ actions: [SessionAction<UDPAddress>], now: Instant) {
-        for action in actions {
+    /// Carries out the sessions core's actions, in order, moving each out of `actions`
+    /// (which ends empty): a payload goes to its consumer without a retain and release.
+    func apply(_ actions: inout [SessionAction<UDPAddress>], now: Instant) {
+        actions.reverse()
+        while let action = actions.popLast() {
             switch action {
             case .transmit(let datagram, let destination):
                 transmit(datagram, to: destination)

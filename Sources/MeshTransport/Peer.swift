@@ -52,9 +52,13 @@ struct Peer: Sendable {
     /// Whether the current keypair may send now (not expired, counters left).
     @inline(__always)
     func canSend(at now: Instant) -> Bool {
-        // Projections only (`current!.…`): binding `current` to a name would copy the
-        // keypair, a retain and release of each of its references, on every send.
-        current != nil && !current!.isExpired(at: now) && sendCounter < SessionConstants.rejectAfterMessages
+        // Reads plain fields only, then computes (what `Keypair.isExpired` computes): a
+        // call made while the peer is borrowed from its slot (or a binding of `current`)
+        // makes the compiler copy the whole peer first, every one of its references
+        // retained and released, on every send.
+        guard let createdAt = current?.createdAt else { return false }
+        let counter = sendCounter
+        return now - createdAt < SessionConstants.rejectAfterTime && counter < SessionConstants.rejectAfterMessages
     }
 
     /// The keypair to send with now, if it may still send.
