@@ -34,7 +34,7 @@ final class LoopbackGatewayTests: XCTestCase {
             Task { _ = await session.run() }
             Task {
                 for _ in 0..<200 {
-                    if let pid = await upstream.processID { await self.addPID(pid); return }
+                    if let pid = await upstream.processID { self.addPID(pid); return }
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             }
