@@ -63,7 +63,8 @@ public actor StdioUpstream: Transport {
     private let closeRequests: AsyncStream<Void>
     private let closeSink: AsyncStream<Void>.Continuation
     private var runTask: Task<Void, Never>?
-    private var lastWrite: Task<Void, any Error>?
+    private var writing = false
+    private var writeWaiters: [CheckedContinuation<Void, Never>] = []
     private var stderr: BoundedLog
 
     /// The child's process id while it runs (kept after it ends, for diagnostics).
@@ -105,20 +106,21 @@ public actor StdioUpstream: Transport {
         await runTask?.value
     }
 
-    /// Writes one message (a newline is added) to the child's stdin, after any earlier one.
+    /// Writes one message (a newline is added) to the child's stdin, after any earlier one:
+    /// concurrent sends are queued so their bytes never interleave.
     public func send(_ data: Data) async throws {
         guard case .running(let writer) = phase else {
             throw MCPBridgeError.notConnected(what: "MCP server \"\(config.name)\"")
         }
         let framed = Array(MessageFramer.frame(data))
-        let previous = lastWrite
-        let write = Task {
-            _ = try? await previous?.value
-            _ = try await writer.write(framed)
+        while writing { await withCheckedContinuation { writeWaiters.append($0) } }
+        writing = true
+        defer {
+            writing = false
+            if !writeWaiters.isEmpty { writeWaiters.removeFirst().resume() }
         }
-        lastWrite = write
         do {
-            try await write.value
+            _ = try await writer.write(framed)
         } catch {
             throw MCPBridgeError.upstreamFailed(server: config.name, reason: "cannot write to its stdin: \(error)")
         }

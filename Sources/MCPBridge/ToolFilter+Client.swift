@@ -31,6 +31,11 @@ extension ToolFilter {
             return [reply(id, RPCErrorCode.invalidRequest,
                           "Invalid Request: id \(Self.describe(id)) is already used by a request in flight")]
         }
+        if method != CallTool.name, method != ListTools.name, Self.looksLikeToolMethod(method) {
+            // A server that trims or folds method names would take these for tools/call or
+            // tools/list, past the filter.
+            return [reply(id, RPCErrorCode.invalidRequest, "Invalid Request: method \"\(method)\" must be spelt exactly")]
+        }
         var tool: String?
         if method == CallTool.name {
             guard let name = toolName(message) else {
@@ -72,6 +77,13 @@ extension ToolFilter {
             guard let range = fields["requestId"] else { return nil }
             return try JSONRPCMessage.readID(range, scanner)
         }) ?? nil
+    }
+
+    /// True when `method` is `tools/call` or `tools/list` up to case, spacing or stray
+    /// characters.
+    static func looksLikeToolMethod(_ method: String) -> Bool {
+        let letters = String(method.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || $0 == "/" })
+        return letters == CallTool.name || letters == ListTools.name
     }
 
     static func describe(_ id: ID) -> String {

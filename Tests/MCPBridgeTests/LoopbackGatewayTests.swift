@@ -34,7 +34,7 @@ final class LoopbackGatewayTests: XCTestCase {
             Task { _ = await session.run() }
             Task {
                 for _ in 0..<200 {
-                    if let pid = await upstream.processID { await self.addPID(pid); return }
+                    if let pid = await upstream.processID { self.addPID(pid); return }
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             }
@@ -136,6 +136,29 @@ final class LoopbackGatewayTests: XCTestCase {
         }
         let remaining = await gateway.openSessions
         XCTAssertEqual(remaining, [])
+    }
+
+    func testServerMessagesReachTheGETStream() async throws {
+        let remote = try Remote(grant: .allTools)
+        let gateway = LoopbackGateway(port: port, permitted: [files]) { try await remote.open($0) }
+        let initResponse = await gateway.handle(request(body: Self.initialize))
+        let session = try XCTUnwrap(initResponse.headers[HTTPHeaderName.sessionID])
+        _ = try await messages(initResponse)
+        _ = await gateway.handle(request(body: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, session: session))
+        let get = await gateway.handle(request("GET", session: session))
+        guard case .stream(let events, _) = get else { return XCTFail("GET gave \(get.statusCode)") }
+        // The serving node narrows the grant; the server declared listChanged, so the client hears of it.
+        for s in await remote.sessions { await s.updateGrant(ToolGrant(globs: ["echo"])) }
+        var parser = SSEParser()
+        var received: [String: Any]?
+        for try await chunk in events {
+            if let event = try parser.append(chunk).first(where: { !$0.data.isEmpty }) {
+                received = try JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any]
+                break
+            }
+        }
+        XCTAssertEqual(received?["method"] as? String, "notifications/tools/list_changed")
+        await gateway.closeAll()
     }
 
     func testRemoteEndClosesTheHTTPSession() async throws {

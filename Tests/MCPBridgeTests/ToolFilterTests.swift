@@ -137,6 +137,17 @@ final class ToolFilterTests: XCTestCase {
         XCTAssertEqual((json(clientBytes(out2)[0])["error"] as? [String: Any])?["code"] as? Int, RPCErrorCode.invalidParams)
     }
 
+    func testNearMissToolMethodNamesAreRefused() {
+        var f = filter(["read_file"])
+        for method in ["Tools/Call", " tools/call", "tools/call\\u0000", "TOOLS/LIST", "tools/list\\t"] {
+            let out = f.clientMessage(Data(#"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":{"name":"write_file"}}"#.utf8), now: t0)
+            XCTAssertTrue(upstreamBytes(out).isEmpty, method)
+            XCTAssertEqual((json(clientBytes(out)[0])["error"] as? [String: Any])?["code"] as? Int, RPCErrorCode.invalidRequest, method)
+        }
+        let other = Data(#"{"jsonrpc":"2.0","id":2,"method":"tools/other"}"#.utf8)
+        XCTAssertEqual(f.clientMessage(other, now: t0), [.toUpstream(other)])
+    }
+
     func testCallWithoutToolNameIsRefused() {
         var f = filter(["*"])
         for params in [#""#, #","params":{}"#, #","params":{"name":3}"#, #","params":["read_file"]"#] {
