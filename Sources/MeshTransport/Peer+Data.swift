@@ -72,10 +72,15 @@ extension Peer {
 
     /// An initiator whose keys near `rejectAfterTime` renews them on receipt too, so that a
     /// peer that only receives still gets fresh keys in time.
-    @usableFromInline
     func wantsRekeyOnReceive(now: Instant) -> Bool {
-        guard current?.isInitiator == true else { return false }
-        return current!.age(at: now)
+        guard current?.isInitiator == true, let createdAt = current?.createdAt else { return false }
+        return Self.wantsRekeyOnReceive(keypairCreatedAt: createdAt, now: now)
+    }
+
+    /// Whether an initiator's keypair created at `keypairCreatedAt` is due for renewal on
+    /// receipt.
+    static func wantsRekeyOnReceive(keypairCreatedAt: Instant, now: Instant) -> Bool {
+        now - keypairCreatedAt
             >= SessionConstants.rejectAfterTime - SessionConstants.keepaliveTimeout - SessionConstants.rekeyTimeout
     }
 }

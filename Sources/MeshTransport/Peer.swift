@@ -50,15 +50,15 @@ struct Peer: Sendable {
     }
 
     /// Whether the current keypair may send now (not expired, counters left).
-    @inline(__always)
     func canSend(at now: Instant) -> Bool {
-        // Reads plain fields only, then computes (what `Keypair.isExpired` computes): a
-        // call made while the peer is borrowed from its slot (or a binding of `current`)
-        // makes the compiler copy the whole peer first, every one of its references
-        // retained and released, on every send.
         guard let createdAt = current?.createdAt else { return false }
-        let counter = sendCounter
-        return now - createdAt < SessionConstants.rejectAfterTime && counter < SessionConstants.rejectAfterMessages
+        return Self.canSend(keypairCreatedAt: createdAt, sendCounter: sendCounter, at: now)
+    }
+
+    /// Whether a keypair created at `keypairCreatedAt` may send counter `sendCounter` now
+    /// (what `Keypair.isExpired` and the counter limit decide).
+    static func canSend(keypairCreatedAt: Instant, sendCounter: UInt64, at now: Instant) -> Bool {
+        now - keypairCreatedAt < SessionConstants.rejectAfterTime && sendCounter < SessionConstants.rejectAfterMessages
     }
 
     /// The keypair to send with now, if it may still send.
@@ -66,10 +66,6 @@ struct Peer: Sendable {
         canSend(at: now) ? current : nil
     }
 
-    /// The earliest of this peer's timer deadlines.
-    var earliestDeadline: Instant? {
-        earliest(earliest(retransmitHandshakeAt, sendKeepaliveAt), earliest(newHandshakeAt, zeroKeysAt))
-    }
 }
 
 /// The earlier of two optional instants (nil when both are).

@@ -39,12 +39,36 @@ struct PeerTable: Sendable {
 
     /// Whether the peer in `slot` can send now (see `Peer.canSend(at:)`).
     @usableFromInline
-    func canSend(_ slot: Int, at now: Instant) -> Bool { slots[slot]!.canSend(at: now) }
+    func canSend(_ slot: Int, at now: Instant) -> Bool {
+        // Plain fields read through a pointer to the slot: asking the peer itself
+        // (`slots[slot]!.canSend(at:)`) makes the compiler copy the whole peer first.
+        slots.withUnsafeBufferPointer { buffer in
+            guard let createdAt = buffer[slot]?.current?.createdAt, let counter = buffer[slot]?.sendCounter else {
+                return false
+            }
+            return Peer.canSend(keypairCreatedAt: createdAt, sendCounter: counter, at: now)
+        }
+    }
 
     /// Whether the peer in `slot` must start a handshake on receipt (see
     /// `Peer.wantsRekeyOnReceive(now:)`).
     @usableFromInline
-    func wantsRekeyOnReceive(_ slot: Int, now: Instant) -> Bool { slots[slot]!.wantsRekeyOnReceive(now: now) }
+    func wantsRekeyOnReceive(_ slot: Int, now: Instant) -> Bool {
+        slots.withUnsafeBufferPointer { buffer in
+            guard buffer[slot]?.current?.isInitiator == true, let createdAt = buffer[slot]?.current?.createdAt else {
+                return false
+            }
+            return Peer.wantsRekeyOnReceive(keypairCreatedAt: createdAt, now: now)
+        }
+    }
+
+    /// The next send counter of the peer in `slot`.
+    @usableFromInline
+    func sendCounter(_ slot: Int) -> UInt64 { slots.withUnsafeBufferPointer { $0[slot]!.sendCounter } }
+
+    /// The identity of the peer in `slot`.
+    @usableFromInline
+    func identity(_ slot: Int) -> IdentityPublicKey { slots.withUnsafeBufferPointer { $0[slot]!.identity } }
 
     /// The peer with static key `key` (cold paths and tests; the packet path uses slots).
     subscript(key: StaticPublicKey) -> Peer? {
@@ -78,10 +102,13 @@ struct PeerTable: Sendable {
 
     /// The earliest timer deadline of any peer, read in place.
     var nextDeadline: Instant? {
-        var next: Instant?
-        for i in slots.indices {
-            if let d = slots[i]?.earliestDeadline { next = earliest(next, d) }
+        slots.withUnsafeBufferPointer { buffer in
+            var next: Instant?
+            for i in buffer.indices where buffer[i] != nil {
+                next = earliest(next, earliest(earliest(buffer[i]?.retransmitHandshakeAt, buffer[i]?.sendKeepaliveAt),
+                                               earliest(buffer[i]?.newHandshakeAt, buffer[i]?.zeroKeysAt)))
+            }
+            return next
         }
-        return next
     }
 }

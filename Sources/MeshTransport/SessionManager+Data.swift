@@ -19,7 +19,7 @@ extension SessionManager {
     @inlinable
     public func nextSendCounter(to identity: IdentityPublicKey, now: Instant) -> UInt64? {
         guard let s = slot(of: identity), peers.canSend(s, at: now), endpoints[s].current != nil else { return nil }
-        return peers[s].sendCounter
+        return peers.sendCounter(s)
     }
 
     /// Where a transport message to `identity` goes if sent now, with the counter it will
@@ -27,7 +27,7 @@ extension SessionManager {
     @inlinable
     public func sendDestination(to identity: IdentityPublicKey, now: Instant) -> (address: Address, counter: UInt64)? {
         guard let s = slot(of: identity), peers.canSend(s, at: now), let endpoint = endpoints[s].current else { return nil }
-        return (endpoint, peers[s].sendCounter)
+        return (endpoint, peers.sendCounter(s))
     }
 
     /// `send` of `payload` written straight into the caller's buffer: when a session can
@@ -170,7 +170,7 @@ extension SessionManager {
         } else {
             peers[s].timerDataReceived(now: now)
             counts.dataDelivered += 1
-            actions.append(.deliver(opened.payload, from: peers[s].identity, counter: counter))
+            actions.append(.deliver(opened.payload, from: peers.identity(s), counter: counter))
         }
         if peers.wantsRekeyOnReceive(s, now: now) {
             initiateHandshake(s, now: now, isRetry: false, into: &actions)
@@ -186,7 +186,7 @@ extension SessionManager {
         rotateIn(confirmed, peer: s)
         counts.handshakesCompleted += 1
         peers[s].timerHandshakeComplete()
-        actions.append(.handshakeCompleted(peers[s].identity, asInitiator: false))
+        actions.append(.handshakeCompleted(peers.identity(s), asInitiator: false))
         if !peers[s].staged.isEmpty { flushStaged(s, now: now, into: &actions) }
     }
 
@@ -202,6 +202,6 @@ extension SessionManager {
     mutating func updateEndpoint(_ s: Int, _ source: Address, into actions: inout [Action]) {
         guard endpoints[s].current != source else { return }
         endpoints[s].current = source
-        actions.append(.endpointChanged(peers[s].identity, source))
+        actions.append(.endpointChanged(peers.identity(s), source))
     }
 }
