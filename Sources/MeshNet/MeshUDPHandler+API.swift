@@ -43,6 +43,8 @@ extension MeshUDPHandler {
             transmit(size: payload.count + SessionManager<UDPAddress>.datagramOverhead, to: address) { datagram in
                 let sealed = payload.withUnsafeBytes { sessions.seal($0, to: peer, now: now, into: datagram, actions: &actions) }
                 assert(sealed, "sendDestination promised a session")
+                // Never put uninitialised memory on the wire; a zeroed datagram is dropped.
+                if !sealed { datagram.initializeMemory(as: UInt8.self, repeating: 0) }
             }
             apply(&actions, now: now)
             return counter
