@@ -73,7 +73,10 @@ extension NetmapBuilder {
     /// is patched and returned. A member of a changed grant that publishes none of its
     /// servers, say, keeps its netmap.
     public mutating func policyReplaced(_ file: PolicyFile, version: UInt64) -> Set<Netmap.NodeID> {
-        let hubs = PolicyEditHubs.hubs(from: policy.file, to: file, nodes: policy.nodes).compactMap { name in
+        let oldPolicy = policySnapshot ?? PolicyEditHubs.Snapshot(policy.file)
+        let newPolicy = PolicyEditHubs.Snapshot(file)
+        policySnapshot = newPolicy
+        let hubs = PolicyEditHubs.hubs(from: oldPolicy, to: newPolicy, nodes: policy.nodes).compactMap { name in
             idsByName[name].flatMap { id in nodes[id].map { (id: id, node: $0) } }
         }.filter { !$0.node.expired }
         let before = hubs.map { views[$0.id] ?? computeView(of: $0.node) }
@@ -169,16 +172,13 @@ extension NetmapBuilder {
             idsByName[old.name] = nil
             idsByKey[old.key] = nil
             nodes[old.id] = nil
-            peerEntries[old.id] = nil
-            peerJSON[old.id] = nil
+            peerRecords[old.id] = nil
         }
         if let new {
             idsByName[new.name] = new.id
             idsByKey[new.key] = new.id
             nodes[new.id] = new
-            let entry = new.peerEntry
-            peerEntries[new.id] = entry
-            peerJSON[new.id] = entry.jsonBytes()
+            peerRecords[new.id] = PeerRecord(new)
         } else if let old {
             issued[old.id] = nil
             views[old.id] = nil

@@ -19,7 +19,8 @@ import Policy
 /// - a policy edit can alter only the views of members of grants whose effect changed
 ///   (`CompiledPolicy.nodesAffected(since:)`).
 ///
-/// Call `build(for:now:)` for each returned id (or `needsReissue(now:)` periodically). A
+/// Pass the returned ids to `build(for:now:versions:)`, which seals them on every core at
+/// once (or call `build(for:now:)` for each; and `needsReissue(now:)` periodically). A
 /// node's cached peer set stays valid until a change names that node, so builds may be
 /// batched or delayed without ever missing an update.
 public struct NetmapBuilder: Sendable {
@@ -59,14 +60,16 @@ public struct NetmapBuilder: Sendable {
     public internal(set) var nodes: [Netmap.NodeID: MeshNode] = [:]
     var idsByName: [String: Netmap.NodeID] = [:]
     var idsByKey: [IdentityPublicKey: Netmap.NodeID] = [:]
-    /// Peer entries as they appear in netmaps, and their JSON, made once per node change
-    /// and reused in every netmap listing the node.
-    var peerEntries: [Netmap.NodeID: Netmap.Peer] = [:]
-    var peerJSON: [Netmap.NodeID: [UInt8]] = [:]
+    /// Each node as netmaps list it, with its JSON, made once per node change and reused in
+    /// every netmap listing the node.
+    var peerRecords: [Netmap.NodeID: PeerRecord] = [:]
     /// Each live node's view, once computed; kept equal to what `computeView` would give by
     /// patching it whenever one of its peers changes.
     var views: [Netmap.NodeID: NodeView] = [:]
     var issued: [Netmap.NodeID: Issued] = [:]
+    /// The policy in force as `PolicyEditHubs` compares it, kept from the last policy edit
+    /// so that the next one only works out the new policy's.
+    var policySnapshot: PolicyEditHubs.Snapshot?
 
     /// A builder signing with `coordinator`, enforcing `policy` (registry version
     /// `policyVersion`) over `nodes`, with each node's last issued netmap version from
@@ -85,9 +88,7 @@ public struct NetmapBuilder: Sendable {
             self.nodes[node.id] = node
             idsByName[node.name] = node.id
             idsByKey[node.key] = node.id
-            let entry = node.peerEntry
-            peerEntries[node.id] = entry
-            peerJSON[node.id] = entry.jsonBytes()
+            peerRecords[node.id] = PeerRecord(node)
         }
         self.policy = CompiledPolicy(policy, nodes: NodeDirectory(nodes.map(\.policyNode)))
         for (id, version) in versions { issued[id] = Issued(version: version, expiresAt: nil) }

@@ -8,13 +8,73 @@ import Policy
 /// groups expanded, and its `mcp` entries) is in one policy but not the other: the same
 /// test as `CompiledPolicy.nodesAffected(since:)`. Of each such grant, only the smaller side
 /// is taken: a grant from `node:alice` to `tag:nas` makes alice the hub, not every nas.
+///
+/// The builder keeps a `Snapshot` of the policy in force. While the groups stay the same,
+/// a grant's effect depends only on what it says, so two policies are compared grant text
+/// against grant text (wherever it is written) and only the grants that differ are
+/// expanded; when a group changes, every grant's effect is compared. Hubs may be more than
+/// needed (a rewritten grant with the same effect, say): the builder compares each hub's
+/// view before and after, so extra hubs cost time, never a wrong netmap.
 enum PolicyEditHubs {
-    /// The names of the hub nodes for replacing `old` by `new` over `nodes`.
-    static func hubs(from old: PolicyFile, to new: PolicyFile, nodes: NodeDirectory) -> Set<String> {
-        let before = Set(effects(of: old))
-        let after = Set(effects(of: new))
+    /// What is compared of a policy: its groups, and what each grant says.
+    struct Snapshot: Sendable {
+        var groups: [String: [PolicySelector]]
+        var grants: Set<Grant>
+
+        init(_ file: PolicyFile) {
+            groups = [:]
+            for group in file.groups { groups[group.name] = group.members.map(\.value) }
+            grants = []
+            grants.reserveCapacity(file.grants.count)
+            for grant in file.grants {
+                grants.insert(Grant(src: grant.src.map(\.value), dst: grant.dst.map(\.value), mcp: grant.mcp.map(\.value)))
+            }
+        }
+    }
+
+    /// A grant as written, without where: its selectors and `mcp` entries. Hashed once:
+    /// comparing two policies looks every grant of each up in the other.
+    struct Grant: Hashable, Sendable {
+        let src: [PolicySelector]
+        let dst: [PolicySelector]
+        let mcp: [MCPRule]
+        private let hash: Int
+
+        init(src: [PolicySelector], dst: [PolicySelector], mcp: [MCPRule]) {
+            self.src = src
+            self.dst = dst
+            self.mcp = mcp
+            var hasher = Hasher()
+            hasher.combine(src)
+            hasher.combine(dst)
+            hasher.combine(mcp)
+            hash = hasher.finalize()
+        }
+
+        static func == (a: Grant, b: Grant) -> Bool {
+            a.hash == b.hash && a.src == b.src && a.dst == b.dst && a.mcp == b.mcp
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+        func effect(_ groups: [String: [PolicySelector]]) -> Effect {
+            Effect(src: expand(src, groups), dst: expand(dst, groups), rules: Set(mcp))
+        }
+    }
+
+    /// The names of the hub nodes for replacing the policy `old` by `new`, over `nodes`.
+    static func hubs(from old: Snapshot, to new: Snapshot, nodes: NodeDirectory) -> Set<String> {
+        var changed: [Effect] = []
+        if old.groups == new.groups {
+            for grant in old.grants where !new.grants.contains(grant) { changed.append(grant.effect(old.groups)) }
+            for grant in new.grants where !old.grants.contains(grant) { changed.append(grant.effect(new.groups)) }
+        } else {
+            let before = Set(old.grants.map { $0.effect(old.groups) })
+            let after = Set(new.grants.map { $0.effect(new.groups) })
+            changed = Array(before.symmetricDifference(after))
+        }
         var hubs: Set<String> = []
-        for effect in before.symmetricDifference(after) {
+        for effect in changed {
             let smaller = effect.src.estimatedCount(in: nodes) <= effect.dst.estimatedCount(in: nodes) ? effect.src : effect.dst
             smaller.forEachName(in: nodes) { hubs.insert($0) }
         }
@@ -22,14 +82,14 @@ enum PolicyEditHubs {
     }
 
     /// A grant with its groups expanded: what it does, not where it is written.
-    struct Effect: Hashable {
+    struct Effect: Hashable, Sendable {
         var src: Members
         var dst: Members
         var rules: Set<MCPRule>
     }
 
     /// The nodes a list of selectors stands for.
-    struct Members: Hashable {
+    struct Members: Hashable, Sendable {
         var everyNode = false
         var tags: Set<String> = []
         var names: Set<String> = []
@@ -46,15 +106,6 @@ enum PolicyEditHubs {
             }
             names.forEach(body)
             for tag in tags { nodes.names(withTag: tag).forEach(body) }
-        }
-    }
-
-    static func effects(of file: PolicyFile) -> [Effect] {
-        var groups: [String: [PolicySelector]] = [:]
-        for group in file.groups { groups[group.name] = group.members.map(\.value) }
-        return file.grants.map { grant in
-            Effect(src: expand(grant.src.map(\.value), groups), dst: expand(grant.dst.map(\.value), groups),
-                   rules: Set(grant.mcp.map(\.value)))
         }
     }
 

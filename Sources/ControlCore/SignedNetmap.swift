@@ -17,14 +17,6 @@ public struct SignedNetmap: Hashable, Sendable {
         self.bytes = bytes
     }
 
-    /// Encodes `netmap` once (splicing in `encodedPeers`, each `peers[i].jsonBytes()`)
-    /// and signs the result with `signer`.
-    static func seal(_ netmap: Netmap, encodedPeers: [[UInt8]], signer: IdentitySecretKey) -> SignedNetmap {
-        let payload = netmap.jsonBytes(encodedPeers: encodedPeers)
-        let envelope = SignedEnvelope.seal(payload, context: .netmap, signer: signer)
-        return SignedNetmap(netmap: netmap, bytes: envelope.encoded)
-    }
-
     /// The JSON payload inside the envelope (the bytes the signature covers, after the
     /// context label).
     public var payload: ArraySlice<UInt8> { bytes.dropFirst(1 + Signature.byteCount) }

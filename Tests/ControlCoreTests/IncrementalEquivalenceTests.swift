@@ -6,15 +6,30 @@ import Policy
 
 /// An incremental builder that rebuilds only what each change returns ends up with exactly
 /// the netmaps a naive builder computes from scratch, byte for byte (version, times and
-/// policy version aside), after a seeded random sequence of changes; and every netmap it
-/// rebuilds differs from the one before (no change returns a node it does not affect).
+/// policy version aside), after a seeded random sequence of changes; every netmap it
+/// rebuilds differs from the one before (no change returns a node it does not affect); and
+/// the bytes it signs are `jsonBytes()` of the netmap it returns.
 final class IncrementalEquivalenceTests: XCTestCase {
     static let tags = (0..<6).map { "tag:t\($0)" }
     static let servers = ["files", "git", "llama", "db"]
     static let names = (0..<40).map { "n\($0)" }
 
-    /// A random valid policy over the tag and name pools.
-    static func randomPolicy(_ rng: inout SeededRandom) throws -> PolicyFile {
+    /// A policy as the text of its grants and of its one group, so that it can be edited a
+    /// piece at a time.
+    struct PolicyText {
+        var grants: [String]
+        var group: [String]
+
+        func parsed() throws -> PolicyFile {
+            try PolicyFile.parse("""
+            {"tags": [\(IncrementalEquivalenceTests.tags.map { "\"\($0)\"" }.joined(separator: ","))],
+             "groups": {"group:g": [\(group.joined(separator: ","))]},
+             "grants": [\(grants.joined(separator: ",\n"))]}
+            """)
+        }
+    }
+
+    static func randomGrant(_ rng: inout SeededRandom) -> String {
         func selector() -> String {
             switch Int.random(in: 0..<10, using: &rng) {
             case 0: return "*"
@@ -24,20 +39,35 @@ final class IncrementalEquivalenceTests: XCTestCase {
             }
         }
         let rules = ["files", "git:read_*", "*", "llama:chat_?", "*:get_*", "db", "git"]
-        var grants: [String] = []
-        for _ in 0..<Int.random(in: 0...6, using: &rng) {
-            let src = (0..<Int.random(in: 1...2, using: &rng)).map { _ in "\"\(selector())\"" }
-            let dst = (0..<Int.random(in: 1...2, using: &rng)).map { _ in "\"\(selector())\"" }
-            let mcp = (0..<Int.random(in: 1...2, using: &rng)).map { _ in "\"\(rules.randomElement(using: &rng)!)\"" }
-            grants.append("{\"src\": [\(src.joined(separator: ","))], \"dst\": [\(dst.joined(separator: ","))], \"mcp\": [\(mcp.joined(separator: ","))]}")
+        let src = (0..<Int.random(in: 1...2, using: &rng)).map { _ in "\"\(selector())\"" }
+        let dst = (0..<Int.random(in: 1...2, using: &rng)).map { _ in "\"\(selector())\"" }
+        let mcp = (0..<Int.random(in: 1...2, using: &rng)).map { _ in "\"\(rules.randomElement(using: &rng)!)\"" }
+        return "{\"src\": [\(src.joined(separator: ","))], \"dst\": [\(dst.joined(separator: ","))], \"mcp\": [\(mcp.joined(separator: ","))]}"
+    }
+
+    static func randomGroup(_ rng: inout SeededRandom) -> [String] {
+        ["\"\(tags.randomElement(using: &rng)!)\"", "\"node:\(names.randomElement(using: &rng)!)\""]
+    }
+
+    /// A random valid policy over the tag and name pools.
+    static func randomPolicy(_ rng: inout SeededRandom) -> PolicyText {
+        let grants = (0..<Int.random(in: 0...6, using: &rng)).map { _ in randomGrant(&rng) }
+        return PolicyText(grants: grants, group: randomGroup(&rng))
+    }
+
+    /// `policy` with one grant replaced, added or removed, or (one time in four) its group
+    /// changed: the edits an operator makes, which leave most grants as they were.
+    static func edited(_ policy: PolicyText, _ rng: inout SeededRandom) -> PolicyText {
+        var policy = policy
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: policy.group = randomGroup(&rng)
+        case 1: policy.grants.insert(randomGrant(&rng), at: Int.random(in: 0...policy.grants.count, using: &rng))
+        case 2 where !policy.grants.isEmpty: policy.grants.remove(at: Int.random(in: 0..<policy.grants.count, using: &rng))
+        default:
+            if policy.grants.isEmpty { policy.grants.append(randomGrant(&rng)) }
+            policy.grants[Int.random(in: 0..<policy.grants.count, using: &rng)] = randomGrant(&rng)
         }
-        let group = ["\"\(tags.randomElement(using: &rng)!)\"", "\"node:\(names.randomElement(using: &rng)!)\""]
-        let text = """
-        {"tags": [\(tags.map { "\"\($0)\"" }.joined(separator: ","))],
-         "groups": {"group:g": [\(group.joined(separator: ","))]},
-         "grants": [\(grants.joined(separator: ",\n"))]}
-        """
-        return try PolicyFile.parse(text)
+        return policy
     }
 
     static func randomSubset<T>(_ pool: [T], _ rng: inout SeededRandom, max: Int = 3) -> [T] {
@@ -55,8 +85,9 @@ final class IncrementalEquivalenceTests: XCTestCase {
         var rng = SeededRandom(seed: seed)
         var nextID: UInt64 = 1
         var policyVersion: UInt64 = 1
+        var policy = Self.randomPolicy(&rng)
         var builder = try NetmapBuilder(coordinator: Fixtures.coordinator, configuration: Fixtures.configuration,
-                                        policy: Self.randomPolicy(&rng), policyVersion: 1)
+                                        policy: policy.parsed(), policyVersion: 1)
         var latest: [Netmap.NodeID: SignedNetmap] = [:]
         var now = Fixtures.t0
         var counts: [String: Int] = [:]
@@ -97,10 +128,16 @@ final class IncrementalEquivalenceTests: XCTestCase {
                 node.key = Fixtures.identity(10_000 + UInt64(step)).publicKey
                 label = "rename/rotate/renew"
                 affected = try builder.nodeUpdated(node)
-            case (8, _), (9, _):
+            case (8, _):
                 label = "policy"
                 policyVersion += 1
-                affected = builder.policyReplaced(try Self.randomPolicy(&rng), version: policyVersion)
+                policy = Self.randomPolicy(&rng)
+                affected = builder.policyReplaced(try policy.parsed(), version: policyVersion)
+            case (9, _):
+                label = "policy edit"
+                policyVersion += 1
+                policy = Self.edited(policy, &rng)
+                affected = builder.policyReplaced(try policy.parsed(), version: policyVersion)
             default:
                 label = "join"
                 let unused = Set(Self.names).subtracting(builder.nodes.values.map(\.name))
@@ -117,7 +154,14 @@ final class IncrementalEquivalenceTests: XCTestCase {
             naiveRebuilt += builder.liveNodeIDs.count
             for id in affected {
                 XCTAssertEqual(builder.nodes[id]?.expired, false, "seed \(seed) step \(step): \(label) returned a node that gets no netmap")
-                let rebuilt = try builder.build(for: id, now: now)
+            }
+            // Odd steps build one netmap at a time, even steps the whole set in one batch.
+            let built = step % 2 == 1 ? try affected.sorted().map { try builder.build(for: $0, now: now) }
+                                      : try builder.build(for: affected, now: now)
+            XCTAssertEqual(built.map(\.netmap.node.id), affected.sorted())
+            for rebuilt in built {
+                let id = rebuilt.netmap.node.id
+                XCTAssertEqual(Array(rebuilt.payload), rebuilt.netmap.jsonBytes(), "seed \(seed) step \(step): the signed bytes")
                 if let previous = latest[id] {
                     XCTAssertNotEqual(previous.netmap.normalized, rebuilt.netmap.normalized,
                                       "seed \(seed) step \(step): \(label) rebuilt \(id) for nothing")
