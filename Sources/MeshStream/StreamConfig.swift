@@ -25,9 +25,9 @@ public struct StreamConfig: Sendable, Equatable {
     public var initialRTT: Duration
 
     public init(maxDatagramPayload: Int = StreamConstants.defaultMaxDatagramPayload,
-                initialStreamWindow: UInt64 = 256 * 1024,
+                initialStreamWindow: UInt64 = 4 * 1024 * 1024,
                 maxStreamWindow: UInt64 = 16 * 1024 * 1024,
-                initialConnectionWindow: UInt64 = 1024 * 1024,
+                initialConnectionWindow: UInt64 = 16 * 1024 * 1024,
                 maxConnectionWindow: UInt64 = 24 * 1024 * 1024,
                 maxStreams: UInt64 = 100,
                 streamSendBuffer: Int = 4 * 1024 * 1024,
