@@ -73,7 +73,7 @@ let package = Package(
 
         // MCP on a node: JSON-RPC framing, tool filtering by grant, stdio and HTTP upstreams.
         .target(name: "MCPBridge", dependencies: [
-            "MeshWire",
+            "MeshWire", "Policy",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,5 @@
+import Policy
+
 /// A pattern over MCP tool names with the policy's glob semantics: `*` matches any run of
 /// characters (including none), `?` matches exactly one Unicode scalar, everything else
 /// matches itself; the whole name must match. `read_*` matches `read_file`; `get_?` matches
@@ -19,30 +21,8 @@ public struct ToolPattern: Hashable, Sendable, CustomStringConvertible {
     /// True when the pattern is only `*`s and so matches every tool.
     public var matchesEverything: Bool { !scalars.isEmpty && scalars.allSatisfy { $0 == "*" } }
 
-    /// True when `tool` matches the whole pattern.
-    public func matches(_ tool: String) -> Bool {
-        let name = Array(tool.unicodeScalars)
-        var p = 0, t = 0
-        var starP = -1, starT = 0
-        while t < name.count {
-            if p < scalars.count, scalars[p] == "*" {
-                starP = p
-                starT = t
-                p += 1
-            } else if p < scalars.count, scalars[p] == "?" || scalars[p] == name[t] {
-                p += 1
-                t += 1
-            } else if starP >= 0 {
-                p = starP + 1
-                starT += 1
-                t = starT
-            } else {
-                return false
-            }
-        }
-        while p < scalars.count, scalars[p] == "*" { p += 1 }
-        return p == scalars.count
-    }
+    /// True when `tool` matches the whole pattern (the policy's own matcher).
+    public func matches(_ tool: String) -> Bool { ToolGlob.matches(pattern: scalars, tool) }
 
     public static func == (lhs: ToolPattern, rhs: ToolPattern) -> Bool { lhs.pattern == rhs.pattern }
 

@@ -45,7 +45,12 @@ public struct ToolGlob: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var matchesEverything: Bool { scalars.allSatisfy { $0 == "*" } }
 
     /// True when `tool` matches the whole pattern.
-    public func matches(_ tool: String) -> Bool {
+    public func matches(_ tool: String) -> Bool { Self.matches(pattern: scalars, tool) }
+
+    /// The glob matcher itself, for callers that hold an already validated pattern (the
+    /// node's MCP bridge, whose patterns come from a verified netmap): `*` any run, `?` one
+    /// scalar, anything else itself; the whole name must match. Linear in pattern × name.
+    public static func matches(pattern scalars: [Unicode.Scalar], _ tool: String) -> Bool {
         let name = Array(tool.unicodeScalars)
         var p = 0, t = 0
         var starP = -1, starT = 0
