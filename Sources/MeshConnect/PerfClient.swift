@@ -53,7 +53,9 @@ public final class PerfClient {
     private var fillers: [PerfFiller]
     private var remaining: [UInt64]
     private var pending: [[UInt8]]
-    private var hashers: [Blake2bHasher]
+    /// How much of `pending[i]` the stream already took.
+    private var pendingOffset: [Int]
+    private var hashers: [XXH64]
     private var digests: [[UInt8]?]
     private var reply: [UInt8] = []
     private var done = false
@@ -108,7 +110,8 @@ public final class PerfClient {
         fillers = (0..<streams).map { PerfFiller(stream: $0 + 1) }
         remaining = (0..<streams).map { i in total / UInt64(streams) + (UInt64(i) < total % UInt64(streams) ? 1 : 0) }
         pending = Array(repeating: [], count: streams)
-        hashers = (0..<streams).map { _ in Blake2bHasher(outputLength: 32) }
+        pendingOffset = Array(repeating: 0, count: streams)
+        hashers = Array(repeating: XXH64(), count: streams)
         digests = Array(repeating: nil, count: streams)
         if case .file(let path) = source { file = FileHandle(forReadingAtPath: path) }
     }
@@ -120,7 +123,7 @@ public final class PerfClient {
         peer.update { conn in
             let control = conn.openStream()
             precondition(control == PerfProtocol.controlStream(opener: role), "the control stream is the first stream")
-            let header = PerfProtocol.Header(v: 1, streams: streams, bytes: total)
+            let header = PerfProtocol.Header(v: PerfProtocol.version, streams: streams, bytes: total)
             _ = conn.write(PerfProtocol.encodeLine(header), to: control!)
             conn.finish(control!)
             for i in 1...streams { _ = conn.openStream() }
@@ -152,10 +155,10 @@ public final class PerfClient {
             for i in 0..<streams {
                 let id = PerfProtocol.dataStream(i + 1, opener: role)
                 while true {
-                    if pending[i].isEmpty {
+                    if pendingOffset[i] == pending[i].count {
                         guard remaining[i] > 0 else {
                             if digests[i] == nil {
-                                digests[i] = hashers[i].finish()
+                                digests[i] = hashers[i].finishBytes()
                                 conn.finish(id)
                             }
                             break
@@ -171,10 +174,12 @@ public final class PerfClient {
                         remaining[i] -= UInt64(bytes.count)
                         hashers[i].update(bytes)
                         pending[i] = bytes
+                        pendingOffset[i] = 0
                     }
-                    let accepted = conn.write(pending[i], to: id)
+                    let accepted = pendingOffset[i] == 0
+                        ? conn.write(pending[i], to: id) : conn.write(pending[i][pendingOffset[i]...], to: id)
                     if accepted == 0 { break }
-                    pending[i].removeFirst(accepted)
+                    pendingOffset[i] += accepted
                 }
             }
         }

@@ -6,11 +6,12 @@ import MeshStream
 /// "debug perf"):
 ///
 /// - The client opens a **control stream** (the first stream of its role, index 0), writes
-///   one JSON line `{"v":1,"streams":K,"bytes":N}` and finishes it.
+///   one JSON line `{"v":2,"streams":K,"bytes":N}` and finishes it.
 /// - It opens K **data streams** (indices 1…K) and sends its bytes on them, finishing each.
 /// - The server, once it has the header and every data stream's FIN, answers on the
 ///   control stream with one JSON line `{"bytes":N,"digest":"<hex>"}` and finishes it.
-///   digest = BLAKE2b-256(BLAKE2b-256(data stream 1) ‖ … ‖ BLAKE2b-256(data stream K)).
+///   digest = XXH64(XXH64(data stream 1) ‖ … ‖ XXH64(data stream K)), each inner checksum
+///   as its 8 big-endian bytes, the result in 16 lowercase hex digits.
 public enum PerfProtocol {
     public struct Header: Codable, Equatable, Sendable {
         public var v: Int
@@ -24,6 +25,8 @@ public enum PerfProtocol {
     }
 
     public static let maxStreams = 256
+    /// The protocol version in the header (2: XXH64 checksums; 1 used BLAKE2b-256).
+    public static let version = 2
 
     public static func controlStream(opener: ConnectionRole) -> StreamID { StreamID(index: 0, opener: opener) }
 
@@ -43,9 +46,9 @@ public enum PerfProtocol {
 
     /// The transfer digest from the per-stream digests, in stream order.
     public static func digest(_ perStream: [[UInt8]]) -> [UInt8] {
-        let h = Blake2bHasher(outputLength: 32)
+        var h = XXH64()
         for d in perStream { h.update(d) }
-        return h.finish()
+        return h.finishBytes()
     }
 }
 
@@ -55,20 +58,26 @@ struct PerfFiller {
 
     init(stream: Int) { state = 0x9E37_79B9_7F4A_7C15 &* UInt64(stream + 1) | 1 }
 
+    private mutating func next() -> UInt64 {
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return (state &* 0x2545_F491_4F6C_DD1D).littleEndian
+    }
+
     mutating func fill(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { raw in
+        [UInt8](unsafeUninitializedCapacity: count) { raw, initialized in
+            let out = UnsafeMutableRawBufferPointer(raw)
             var i = 0
-            while i < count {
-                state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-                var word = (state &* 0x2545_F491_4F6C_DD1D).littleEndian
-                let n = min(8, count - i)
-                withUnsafeBytes(of: &word) { w in
-                    for j in 0..<n { raw[i + j] = w[j] }
-                }
-                i += n
+            while count - i >= 8 {
+                out.storeBytes(of: next(), toByteOffset: i, as: UInt64.self)
+                i += 8
             }
+            if i < count {
+                let word = next()
+                withUnsafeBytes(of: word) { w in
+                    for j in 0..<(count - i) { out[i + j] = w[j] }
+                }
+            }
+            initialized = count
         }
-        return out
     }
 }

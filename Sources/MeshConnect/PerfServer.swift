@@ -18,7 +18,7 @@ public final class PerfServer {
         let peer: StreamPeer
         var header: PerfProtocol.Header?
         var headerBytes: [UInt8] = []
-        var hashers: [StreamID: Blake2bHasher] = [:]
+        var hashers: [StreamID: XXH64] = [:]
         var digests: [StreamID: [UInt8]] = [:]
         var received: UInt64 = 0
         var replied = false
@@ -67,9 +67,7 @@ public final class PerfServer {
                 c.headerBytes += bytes
             } else {
                 c.received += UInt64(bytes.count)
-                let h = c.hashers[id] ?? Blake2bHasher(outputLength: 32)
-                c.hashers[id] = h
-                h.update(bytes)
+                c.hashers[id, default: XXH64()].update(bytes)
                 if id == PerfProtocol.dataStream(1, opener: opener), let outPath, !bytes.isEmpty {
                     if c.out == nil {
                         FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -81,6 +79,11 @@ public final class PerfServer {
             if case .finished = event {
                 if id == control {
                     c.header = PerfProtocol.decodeLine(PerfProtocol.Header.self, c.headerBytes)
+                    if let h = c.header, h.v != PerfProtocol.version {
+                        log("client \(c.peer.peer): perf protocol version \(h.v), this server speaks \(PerfProtocol.version); closing")
+                        c.peer.update { $0.close(code: 1, reason: "unsupported perf protocol version \(h.v) (this server speaks \(PerfProtocol.version))") }
+                        return
+                    }
                     if c.header == nil || c.header!.streams < 1 || c.header!.streams > PerfProtocol.maxStreams {
                         log("client \(c.peer.peer): malformed header (\(c.headerBytes.count) bytes: \(String(decoding: c.headerBytes.prefix(80), as: UTF8.self))), closing")
                         c.peer.update { $0.close(code: 1, reason: "malformed perf header") }
@@ -88,7 +91,7 @@ public final class PerfServer {
                     }
                 } else {
                     // A data stream that carried no bytes still has a digest: of nothing.
-                    c.digests[id] = (c.hashers.removeValue(forKey: id) ?? Blake2bHasher(outputLength: 32)).finish()
+                    c.digests[id] = (c.hashers.removeValue(forKey: id) ?? XXH64()).finishBytes()
                 }
             }
             maybeReply(c, control: control, opener: opener)
