@@ -14,8 +14,9 @@ import MCP
 /// `TransportPump` to a `ByteStreamTransport` on the stream `openStream` returns.
 ///
 /// Against DNS rebinding every request is checked before anything else: it must carry a
-/// `Host` naming the loopback address and port (`127.0.0.1`, `localhost` or `[::1]`), and
-/// an `Origin`, when present, must be such an http origin (the SDK's `OriginValidator`).
+/// `Host` naming the loopback address and port (`127.0.0.1`, `localhost`, `[::1]`, or the
+/// address the listener is bound to), and an `Origin`, when present, must be such an http
+/// origin (the SDK's `OriginValidator`).
 /// A page on another site that rebinds its name to 127.0.0.1 therefore gets 421 or 403 and
 /// never reaches the mesh.
 public actor LoopbackGateway {
@@ -31,19 +32,25 @@ public actor LoopbackGateway {
 
     /// The port the listener is bound to (Host and Origin must name it).
     public nonisolated let port: Int
+    /// The loopback address the listener is bound to, as a URL names it (`127.0.0.1`,
+    /// `[::1]`); Host and Origin may name it besides `localhost`.
+    public nonisolated let host: String
+    /// The largest JSON-RPC message carried, and so the largest request body worth reading.
+    public nonisolated let maxMessageBytes: Int
     /// Sessions open at once, at most.
     public nonisolated let maxSessions: Int
     private let openStream: StreamOpener
-    private let maxMessageBytes: Int
     private let logger: Logger
     private var permitted: Set<RemoteServer>
     private var sessions: [String: Session] = [:]
 
-    /// A gateway for a listener on loopback `port`, serving `permitted` servers.
-    public init(port: Int, permitted: Set<RemoteServer>, maxSessions: Int = 64,
+    /// A gateway for a listener on loopback `host` (`127.0.0.1` unless given) and `port`,
+    /// serving `permitted` servers.
+    public init(port: Int, host: String = "127.0.0.1", permitted: Set<RemoteServer>, maxSessions: Int = 64,
                 maxMessageBytes: Int = MessageFramer.defaultMaxMessageBytes, logger: Logger? = nil,
                 openStream: @escaping StreamOpener) {
         self.port = port
+        self.host = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         self.permitted = permitted
         self.maxSessions = maxSessions
         self.maxMessageBytes = maxMessageBytes
@@ -53,9 +60,15 @@ public actor LoopbackGateway {
 
     /// The validators every request passes, first the DNS-rebinding checks.
     public nonisolated var validators: [any HTTPRequestValidator] {
-        [HostRequiredValidator(), OriginValidator.localhost(port: port), AcceptHeaderValidator(mode: .sseRequired),
-         ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator()]
+        let local = OriginValidator.localhost(port: port)
+        let origin = OriginValidator(allowedHosts: local.allowedHosts + ["\(host):\(port)"],
+                                     allowedOrigins: local.allowedOrigins + ["http://\(host):\(port)"])
+        return [HostRequiredValidator(), origin, AcceptHeaderValidator(mode: .sseRequired),
+                ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator()]
     }
+
+    /// The URL of `server` on this gateway.
+    public nonisolated func url(of server: RemoteServer) -> String { "http://\(host):\(port)\(server.path)" }
 
     /// The servers served, after a netmap change; sessions with servers no longer permitted
     /// are closed.

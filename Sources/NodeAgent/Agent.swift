@@ -25,6 +25,14 @@ public final class Agent: Sendable {
         public var rotateKey: Bool
         /// The MCP servers this node publishes (`--config`).
         public var mcpServers: MCPServersConfig?
+        /// Where the loopback Streamable HTTP gateway listens (`--http`), if it runs.
+        public var http: HTTPAddress?
+        /// A numeric loopback address and a port (0 picks one).
+        public struct HTTPAddress: Sendable, Equatable {
+            public var host: String
+            public var port: Int
+            public init(host: String, port: Int) { self.host = host; self.port = port }
+        }
         public init(stateDirectory: String, joinKey: String?, name: String?, listenHost: String = "0.0.0.0",
                     listenPort: Int = 0, servers: [String] = [], rotateKey: Bool = false) {
             self.stateDirectory = stateDirectory; self.joinKey = joinKey; self.name = name
@@ -44,6 +52,7 @@ public final class Agent: Sendable {
     /// Starts the agent; `wait()` returns when it stops (refused by the coordinator, or
     /// `stop()`).
     public static func start(_ options: Options, group: any EventLoopGroup, logger: Logger) async throws -> Agent {
+        if let http = options.http { _ = try HTTPGatewayListener.loopbackHost(http.host) }
         let state = try NodeStateDirectory(path: options.stateDirectory)
         var identity = try state.identity()
         var enrollment = try state.enrollment()
@@ -119,7 +128,34 @@ public final class Agent: Sendable {
             "key": "\(publicKey)", "listen": "\(endpoint.boundAddress)",
             "coordinator": "\(enrollment.coordinatorAddress)",
         ])
+        if let http = options.http {
+            do { try await agent.startHTTPGateway(http, group: group) } catch {
+                await agent.stop()
+                throw error
+            }
+        }
         return agent
+    }
+
+    /// Starts the loopback Streamable HTTP gateway: it serves the remote servers the current
+    /// netmap permits, follows every later netmap, and opens mesh streams as `connect` does.
+    func startHTTPGateway(_ address: Options.HTTPAddress, group: any EventLoopGroup) async throws {
+        let box = loopState
+        let loop = endpoint.eventLoop
+        let listener = try await HTTPGatewayListener.start(host: address.host, port: address.port, group: group,
+                                                           logger: logger) { server in
+            try await loop.flatSubmit {
+                guard let runner = box.value else {
+                    return loop.makeFailedFuture(PeerStreams.ServiceRefusal(message: "the agent is stopping"))
+                }
+                return runner.openMCPStream(server)
+            }.get()
+        }
+        try await endpoint.execute { _ in
+            box.value?.httpGateway = listener
+            listener.permit(box.value?.permittedServers() ?? [])
+        }.get()
+        logger.info("MCP HTTP gateway listening", metadata: ["url": "\(listener.urlBase)", "paths": "/PEER/SERVER/mcp"])
     }
 
     init(endpoint: MeshEndpoint, identity: IdentityPublicKey, logger: Logger, state: NodeStateDirectory,
@@ -142,9 +178,15 @@ public final class Agent: Sendable {
         try await endpoint.execute { _ in box.value?.reload(config) }.get()
     }
 
-    /// Stops the agent and closes its socket.
+    /// Stops the agent: closes the HTTP gateway and its sessions, then the mesh socket.
     public func stop() async {
         stopped.succeed(())
+        let box = loopState
+        let gateway = try? await endpoint.execute { _ in
+            defer { box.value?.httpGateway = nil }
+            return box.value?.httpGateway
+        }.get()
+        await gateway?.close()
         _ = try? await endpoint.close().get()
     }
 
@@ -203,6 +245,8 @@ final class AgentLoop {
     /// Told of every netmap applied (the MCP publisher closes sessions that lost their grant).
     var onNetmap: ((Netmap) -> Void)?
     var publisher: MCPPublisher?
+    /// The loopback HTTP gateway (`--http`), told the permitted servers of every netmap.
+    var httpGateway: HTTPGatewayListener?
 
     /// A new MCP server config (SIGHUP): new sessions use it; the coordinator learns the names.
     func reload(_ config: MCPServersConfig) {
@@ -323,6 +367,7 @@ final class AgentLoop {
             streams.drop(key)
         }
         onNetmap?(netmap)
+        httpGateway?.permit(Self.permittedServers(netmap))
         var peers: [IdentityPublicKey: UDPAddress?] = [coordinator: coordinatorAddress]
         for p in netmap.peers {
             let address = p.endpoints.lazy.compactMap { try? UDPAddress(ip: $0.host, port: Int($0.port)) }.first

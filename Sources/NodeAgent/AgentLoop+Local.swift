@@ -1,5 +1,6 @@
 import ControlCore
 import Foundation
+import MCPBridge
 import MeshCrypto
 import MeshNet
 import MeshWire
@@ -23,19 +24,10 @@ extension AgentLoop: LocalAPIDelegate {
     func connect(_ request: LocalRequest, toClient: @escaping ([UInt8]) -> Void, closed: @escaping (String?) -> Void,
                  ready: @escaping (String?, LocalPipe?) -> Void) {
         guard let peerName = request.peer, let server = request.server else { return ready("connect needs a peer and a server", nil) }
-        guard let netmap = acceptor.usableNetmap(now: Netmap.Time(Date())) else {
-            return ready("this node has no valid netmap yet (is the coordinator reachable?)", nil)
-        }
-        guard let peer = netmap.peer(named: peerName) else {
-            return ready("no peer named \(peerName) in this node's netmap (see `mcpmesh servers`)", nil)
-        }
-        guard netmap.outbound[peer.key]?[server] != nil else {
-            return ready("the mesh policy grants this node no access to \(peerName)/\(server)", nil)
-        }
-        streams.open(to: peer.key, header: .init(v: 1, service: "mcp", server: server)) { result in
+        openMCP(peer: peerName, server: server) { result in
             switch result {
             case .failure(let refusal):
-                ready("\(peerName) refused the session: \(refusal.message)", nil)
+                ready(refusal.message, nil)
             case .success(let channel):
                 let pipe = LocalPipe()
                 pipe.fromClient = { bytes in channel.send(bytes) }
@@ -45,6 +37,51 @@ extension AgentLoop: LocalAPIDelegate {
                 ready(nil, pipe)
             }
         }
+    }
+
+    /// Opens an MCP session's stream to `server` on the peer named `peerName`, if this
+    /// node's netmap lets it (the peer enforces the policy again): for `mcpmesh connect` and
+    /// the HTTP gateway alike. `done` gets the channel, or why not, on this loop.
+    func openMCP(peer peerName: String, server: String,
+                 done: @escaping (Result<MeshStreamChannel, PeerStreams.ServiceRefusal>) -> Void) {
+        func refuse(_ message: String) { done(.failure(PeerStreams.ServiceRefusal(message: message))) }
+        guard let netmap = acceptor.usableNetmap(now: Netmap.Time(Date())) else {
+            return refuse("this node has no valid netmap yet (is the coordinator reachable?)")
+        }
+        guard let peer = netmap.peer(named: peerName) else {
+            return refuse("no peer named \(peerName) in this node's netmap (see `mcpmesh servers`)")
+        }
+        guard netmap.outbound[peer.key]?[server] != nil else {
+            return refuse("the mesh policy grants this node no access to \(peerName)/\(server)")
+        }
+        streams.open(to: peer.key, header: .init(v: 1, service: "mcp", server: server)) { result in
+            done(result.mapError { PeerStreams.ServiceRefusal(message: "\(peerName) refused the session: \($0.message)") })
+        }
+    }
+
+    /// An MCP session's stream for the HTTP gateway, as the bridge's byte stream.
+    func openMCPStream(_ server: RemoteServer) -> EventLoopFuture<ByteStream> {
+        let promise = loop.makePromise(of: ByteStream.self)
+        openMCP(peer: server.peer, server: server.server) { [loop] result in
+            promise.completeWith(result.map { MCPPublisher.byteStream($0, loop: loop) }.mapError { $0 as any Error })
+        }
+        return promise.futureResult
+    }
+
+    /// The remote servers the netmap lets this node use: what `mcpmesh servers` lists, and
+    /// what the HTTP gateway serves.
+    static func permittedServers(_ netmap: Netmap) -> Set<RemoteServer> {
+        var out: Set<RemoteServer> = []
+        for (key, servers) in netmap.outbound {
+            let peer = netmap.peer(withKey: key)?.name ?? key.text
+            for server in servers.keys { out.insert(RemoteServer(peer: peer, server: server)) }
+        }
+        return out
+    }
+
+    /// The servers the current netmap permits (none without a usable netmap).
+    func permittedServers() -> Set<RemoteServer> {
+        acceptor.usableNetmap(now: Netmap.Time(Date())).map(Self.permittedServers) ?? []
     }
 
     func status() -> [String: Any] {
@@ -67,7 +104,7 @@ extension AgentLoop: LocalAPIDelegate {
             }
             peers.append(entry)
         }
-        return [
+        var status: [String: Any] = [
             "ok": true,
             "self": ["name": enrollment.name ?? "", "key": agent.identity.text, "id": enrollment.nodeId ?? 0],
             "coordinator": ["address": enrollment.coordinatorAddress, "connected": control.isRegistered],
@@ -75,6 +112,8 @@ extension AgentLoop: LocalAPIDelegate {
                                     "policy_version": $0.policyVersion] as [String: Any] } ?? [:],
             "peers": peers,
         ]
+        if let httpGateway { status["http"] = ["url": httpGateway.urlBase] }
+        return status
     }
 
     func servers() -> [[String: Any]] {
@@ -83,7 +122,9 @@ extension AgentLoop: LocalAPIDelegate {
         for (key, servers) in netmap.outbound {
             let name = netmap.peer(withKey: key)?.name ?? key.text
             for (server, tools) in servers.sorted(by: { $0.key < $1.key }) {
-                out.append(["peer": name, "server": server, "tools": tools])
+                var entry: [String: Any] = ["peer": name, "server": server, "tools": tools]
+                if let httpGateway { entry["url"] = httpGateway.gateway.url(of: RemoteServer(peer: name, server: server)) }
+                out.append(entry)
             }
         }
         return out.sorted { ($0["peer"] as! String, $0["server"] as! String) < ($1["peer"] as! String, $1["server"] as! String) }

@@ -62,16 +62,33 @@ struct Connect: ParsableCommand {
 /// `mcpmesh mcp-config`: client config for every permitted remote server.
 struct MCPConfig: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mcp-config",
-        abstract: "Print MCP client config (mcpServers) for every remote server this node may use.")
+        abstract: "Print MCP client config (mcpServers) for every remote server this node may use.",
+        discussion: """
+            By default each server is a stdio command (`mcpmesh connect PEER/SERVER`). With \
+            --http, each is the Streamable HTTP URL the agent's gateway serves it at; the agent \
+            must run with `mcpmesh up --http 127.0.0.1:PORT`.
+            """)
 
     @OptionGroup var agent: AgentOptions
+    @Flag(help: "Print the HTTP gateway's URLs ({\"type\": \"http\", \"url\": ...}) instead of stdio commands.")
+    var http = false
 
     func run() throws {
+        if http {
+            let status = AgentClient.connect(agent).call(["op": "status"])
+            guard status["http"] != nil else {
+                CLIError.exit(CLIError(exitCode: 1, message: "the agent runs without an HTTP gateway; start it with `mcpmesh up --http 127.0.0.1:PORT`"))
+            }
+        }
         let s = AgentClient.connect(agent).call(["op": "servers"])
         var servers: [String: Any] = [:]
         let exe = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : "mcpmesh"
         for e in s["servers"] as? [[String: Any]] ?? [] {
             let name = "\(e["peer"] ?? "")-\(e["server"] ?? "")"
+            if http, let url = e["url"] as? String {
+                servers[name] = ["type": "http", "url": url]
+                continue
+            }
             var args = ["connect", "\(e["peer"] ?? "")/\(e["server"] ?? "")"]
             if let state = agent.state { args += ["--state", state] }
             servers[name] = ["command": exe, "args": args]

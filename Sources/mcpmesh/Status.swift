@@ -19,6 +19,7 @@ struct Status: ParsableCommand {
         print("self: \(me["name"] ?? "?") \(me["key"] ?? "")")
         print("coordinator: \(coord["address"] ?? "?") (\((coord["connected"] as? Bool) == true ? "connected" : "not connected"))")
         if let v = netmap["version"] { print("netmap: version \(v), policy \(netmap["policy_version"] ?? "?")") } else { print("netmap: none yet") }
+        if let http = s["http"] as? [String: Any] { print("http gateway: \(http["url"] ?? "?")/PEER/SERVER/mcp") }
         let peers = s["peers"] as? [[String: Any]] ?? []
         if peers.isEmpty { print("peers: none"); return }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
@@ -45,7 +46,8 @@ struct Servers: ParsableCommand {
         if list.isEmpty { print("no remote MCP servers are granted to this node"); return }
         for e in list {
             let tools = (e["tools"] as? [String]) ?? []
-            print("\(e["peer"] ?? "")/\(e["server"] ?? "")  tools: \(tools == ["*"] ? "all" : tools.joined(separator: ", "))")
+            let url = (e["url"] as? String).map { "  url: \($0)" } ?? ""
+            print("\(e["peer"] ?? "")/\(e["server"] ?? "")  tools: \(tools == ["*"] ? "all" : tools.joined(separator: ", "))\(url)")
         }
     }
 }

@@ -18,6 +18,11 @@ struct Up: AsyncParsableCommand {
             state directory without --join. It verifies every netmap, keeps the last good one \
             (STATE/netmap.bin) and keeps working on it while the coordinator is down, until \
             it expires. Stop it with SIGTERM or Ctrl-C.
+
+            With --http 127.0.0.1:PORT the agent also serves every remote MCP server this \
+            node may use as Streamable HTTP at http://127.0.0.1:PORT/PEER/SERVER/mcp, for \
+            clients that speak HTTP rather than stdio. It listens on loopback only and refuses \
+            requests whose Host or Origin is not that loopback address (DNS rebinding).
             """
     )
 
@@ -39,6 +44,10 @@ struct Up: AsyncParsableCommand {
     @Option(help: "MCP servers to publish, in the mcpServers JSON shape MCP clients use.")
     var config: String?
 
+    @Option(help: ArgumentHelp("Also serve each permitted remote server as Streamable HTTP at /PEER/SERVER/mcp on this loopback address.",
+                               valueName: "127.0.0.1:PORT"))
+    var http: String?
+
     @Flag(name: .customLong("rotate-key"), help: "Replace this node's identity key (signed by the current one) before starting.")
     var rotateKey = false
 
@@ -47,6 +56,10 @@ struct Up: AsyncParsableCommand {
 
     func validate() throws {
         guard HostPortArgument(listen) != nil else { throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 0.0.0.0:41641") }
+        if let http {
+            guard let hp = HostPortArgument(http) else { throw ValidationError("--http \(http): expected 127.0.0.1:PORT, e.g. 127.0.0.1:8080") }
+            do { _ = try HTTPGatewayListener.loopbackHost(hp.host) } catch { throw ValidationError(error.description) }
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): expected trace, debug, info, notice, warning or error") }
     }
 
@@ -70,10 +83,13 @@ struct Up: AsyncParsableCommand {
         var options = Agent.Options(stateDirectory: state ?? Self.defaultStateDirectory(), joinKey: join, name: name,
                                     listenHost: hp.host, listenPort: hp.port, servers: servers, rotateKey: rotateKey)
         options.mcpServers = mcpServers
+        options.http = http.flatMap(HostPortArgument.init).map { Agent.Options.HTTPAddress(host: $0.host, port: $0.port) }
         let agent: Agent
         do {
             agent = try await Agent.start(options, group: group, logger: logger)
         } catch let e as NodeAgentError {
+            CLIError.exit(CLIError(exitCode: 1, message: e.description))
+        } catch let e as HTTPGatewayError {
             CLIError.exit(CLIError(exitCode: 1, message: e.description))
         }
         var hupSource: (any DispatchSourceSignal)?

@@ -190,6 +190,19 @@ final class LoopbackGatewayTests: XCTestCase {
         XCTAssertEqual(refused.statusCode, 404)
     }
 
+    /// Bound to another loopback address, the gateway accepts Host and Origin naming it too.
+    func testTheBoundLoopbackAddressIsAnAllowedHost() async throws {
+        struct Unreachable: Error {}
+        let gateway = LoopbackGateway(port: port, host: "127.0.0.2", permitted: [files]) { _ in throw Unreachable() }
+        let named = await gateway.handle(request(body: Self.initialize, host: "127.0.0.2:\(port)", origin: "http://127.0.0.2:\(port)"))
+        XCTAssertEqual(named.statusCode, 502, "past the DNS-rebinding checks to the (unreachable) mesh")
+        let other = await gateway.handle(request(body: Self.initialize, host: "127.0.0.3:\(port)"))
+        XCTAssertEqual(other.statusCode, 421)
+        XCTAssertEqual(gateway.url(of: files), "http://127.0.0.2:\(port)/nas/files/mcp")
+        let v6 = LoopbackGateway(port: port, host: "::1", permitted: [files]) { _ in throw Unreachable() }
+        XCTAssertEqual(v6.url(of: files), "http://[::1]:\(port)/nas/files/mcp")
+    }
+
     func testUnreachablePeerIsABadGateway() async throws {
         struct Unreachable: Error {}
         let gateway = LoopbackGateway(port: port, permitted: [files]) { _ in throw Unreachable() }
