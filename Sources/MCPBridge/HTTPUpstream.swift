@@ -16,6 +16,10 @@ import FoundationNetworking
 /// `notifications/initialized` a GET stream carries the server's own requests and
 /// notifications, if the server offers one. `disconnect()` DELETEs the session.
 ///
+/// Requests do not wait for one another's responses: a long call holds up neither other
+/// calls nor the `notifications/cancelled` that ends it, even from a server that answers in
+/// JSON (and so sends no response head before the result).
+///
 /// Failures reach the client as JSON-RPC errors on the request that hit them
 /// (`RPCErrorCode.upstreamUnavailable`); a session the server forgot (404) ends the session.
 ///
@@ -92,8 +96,12 @@ public actor HTTPUpstream: Transport {
         sink.finish()
     }
 
-    /// POSTs one message; returns once the server has answered with its response head (the
-    /// body streams into `receive()`).
+    /// POSTs one message. A request returns once it is on its way: a server may hold a
+    /// response's head until the result is ready (a JSON response does), and what the client
+    /// sends next — a `notifications/cancelled`, another call — must not wait behind it. The
+    /// initialize request returns after its whole response (the session id and protocol
+    /// version come from it), notifications and responses once the server accepted them.
+    /// Bodies stream into `receive()`.
     public func send(_ data: Data) async throws {
         guard !closed else { throw MCPBridgeError.notConnected(what: "MCP server \"\(config.name)\"") }
         let message = try? JSONRPCMessage.parse(data)
@@ -104,26 +112,40 @@ public actor HTTPUpstream: Transport {
         request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = data
-        let head: HTTPExchange.Head
+        if let requestID, !isInitialize {
+            let inSession = sessionID != nil
+            start(request, version: nil) { head in _ = self.check(head, answering: requestID, inSession: inSession) }
+            return
+        }
+        let head: Result<HTTPExchange.Head, any Error>
         do {
-            head = try await exchange(request, awaitBody: isInitialize)
+            head = .success(try await exchange(request, awaitBody: isInitialize))
         } catch {
-            failed(requestID, "the MCP server cannot be reached: \(error)")
-            return
+            head = .failure(error)
         }
-        if let id = head.sessionID, sessionID == nil { sessionID = id }
-        switch head.status {
-        case 200..<300:
-            break
-        case 404 where sessionID != nil && !isInitialize:
-            sink.finish(throwing: MCPBridgeError.upstreamFailed(server: config.name, reason: "the server no longer knows this HTTP session (404)"))
-            return
-        default:
-            failed(requestID, "the MCP server answered HTTP \(head.status)")
-            return
-        }
+        if case .success(let h) = head, let id = h.sessionID, sessionID == nil { sessionID = id }
+        guard check(head, answering: requestID, inSession: sessionID != nil && !isInitialize) else { return }
         if message?.method == InitializedNotification.name, options.listenForServerMessages, listening == nil {
             listening = Task { await self.listen() }
+        }
+    }
+
+    /// Whether the server accepted a POST, given its response `head`; if not, answers the
+    /// request `id` with an error, or ends the stream when the server forgot the session
+    /// (404 while `inSession`).
+    private nonisolated func check(_ head: Result<HTTPExchange.Head, any Error>, answering id: ID?, inSession: Bool) -> Bool {
+        switch head {
+        case .failure(let error):
+            failed(id, "the MCP server cannot be reached: \(error)")
+            return false
+        case .success(let head) where (200..<300).contains(head.status):
+            return true
+        case .success(let head) where head.status == 404 && inSession:
+            sink.finish(throwing: MCPBridgeError.upstreamFailed(server: config.name, reason: "the server no longer knows this HTTP session (404)"))
+            return false
+        case .success(let head):
+            failed(id, "the MCP server answered HTTP \(head.status)")
+            return false
         }
     }
 
@@ -144,30 +166,37 @@ public actor HTTPUpstream: Transport {
     /// Runs `request`; returns its head, or after its whole body when `awaitBody` (then an
     /// initialize result's protocol version is recorded first).
     private func exchange(_ request: URLRequest, awaitBody: Bool) async throws -> HTTPExchange.Head {
-        let sink = self.sink
-        let version = VersionCatcher()
+        let version = awaitBody ? VersionCatcher() : nil
         let ended = AsyncStream<Void>.makeStream()
         let head: HTTPExchange.Head = try await withCheckedThrowingContinuation { continuation in
-            let exchange = HTTPExchange(
-                limit: options.maxMessageBytes,
-                onHead: { continuation.resume(with: $0) },
-                onMessage: { data in
-                    if awaitBody { version.catchVersion(in: data) }
-                    sink.yield(data)
-                },
-                onEnd: { error in
-                    if let error, case .messageTooLarge? = error as? MCPBridgeError { sink.finish(throwing: error) }
-                    ended.continuation.finish()
-                })
-            let task = session.dataTask(with: request)
-            delegate.register(exchange, for: task)
-            task.resume()
+            start(request, version: version, onEnd: { ended.continuation.finish() }) { continuation.resume(with: $0) }
         }
-        if awaitBody {
+        if let version {
             for await _ in ended.stream {}
             if let caught = version.value { protocolVersion = caught }
         }
         return head
+    }
+
+    /// Starts `request`: its head goes to `onHead`, each message of its body to `receive()`
+    /// (and to `version`, if given), and `onEnd` runs when it is over.
+    private func start(_ request: URLRequest, version: VersionCatcher?, onEnd: @escaping @Sendable () -> Void = {},
+                       onHead: @escaping @Sendable (Result<HTTPExchange.Head, any Error>) -> Void) {
+        let sink = self.sink
+        let exchange = HTTPExchange(
+            limit: options.maxMessageBytes,
+            onHead: onHead,
+            onMessage: { data in
+                version?.catchVersion(in: data)
+                sink.yield(data)
+            },
+            onEnd: { error in
+                if let error, case .messageTooLarge? = error as? MCPBridgeError { sink.finish(throwing: error) }
+                onEnd()
+            })
+        let task = session.dataTask(with: request)
+        delegate.register(exchange, for: task)
+        task.resume()
     }
 
     /// Holds the GET stream open while the session lasts, reopening it when the server
@@ -198,7 +227,7 @@ public actor HTTPUpstream: Transport {
     }
 
     /// Answers the request `id` (if the failed message was a request) with an error.
-    private func failed(_ id: ID?, _ reason: String) {
+    private nonisolated func failed(_ id: ID?, _ reason: String) {
         logger.notice("request to the MCP server failed", metadata: ["server": "\(config.name)", "reason": "\(reason)"])
         guard let id else { return }
         sink.yield(RPCErrorResponse(id: id, code: RPCErrorCode.upstreamUnavailable, message: reason).bytes)

@@ -13,22 +13,27 @@ final class HTTPUpstreamTests: XCTestCase {
     private var port = 0
 
     override func setUp() async throws {
-        let script = try TestServers.write(TestServers.httpServer, named: "http_server.py")
+        (server, port) = try Self.startServer(TestServers.httpServer)
+    }
+
+    /// Runs a Python HTTP server `source` that prints its port; returns it and the port.
+    private static func startServer(_ source: String) throws -> (Process, Int) {
+        let script = try TestServers.write(source, named: "http_server.py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestServers.python)
         process.arguments = ["-u", script]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        server = process
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         XCTAssertGreaterThan(port, 0)
+        return (process, port)
     }
 
     override func tearDown() async throws {
@@ -122,6 +127,80 @@ final class HTTPUpstreamTests: XCTestCase {
         XCTAssertFalse(seen.contains { $0.contains("secret") })
         XCTAssertTrue(seen.contains { $0.hasPrefix("DELETE ") })
     }
+
+    /// A server answering in JSON holds a response's head until the result is ready; the
+    /// messages after the request (here the `notifications/cancelled` that ends it) must not
+    /// wait behind it.
+    func testARequestAwaitingItsAnswerDoesNotHoldUpTheNextMessage() async throws {
+        let (holder, holderPort) = try Self.startServer(Self.jsonHoldServer)
+        defer {
+            kill(holder.processIdentifier, SIGKILL)
+            holder.waitUntilExit()
+        }
+        let up = HTTPUpstream(config: HTTPServerConfig(name: "json", url: URL(string: "http://127.0.0.1:\(holderPort)/mcp")!))
+        try await up.connect()
+        let inbox = TestInbox.draining(up.receive())
+        try await send(up, Self.initialize)
+        _ = try await inbox.nextJSON()
+        try await send(up, #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        let started = ContinuousClock.now
+        try await send(up, #"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"hold"}}"#)
+        try await send(up, #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5}}"#)
+        let reply = try await inbox.nextJSON()
+        XCTAssertEqual(reply["id"] as? Int, 5)
+        XCTAssertEqual((reply["error"] as? [String: Any])?["message"] as? String, "cancelled")
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+        await up.disconnect()
+    }
+
+    /// Answers a tools/call (in JSON) only once a notifications/cancelled for it came, or
+    /// after 10 s.
+    private static let jsonHoldServer = #"""
+import json, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CANCELLED = {}
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.reply(405)
+
+    def do_DELETE(self):
+        self.reply(200)
+
+    def do_POST(self):
+        msg = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        method, mid = msg.get("method"), msg.get("id")
+        if method == "initialize":
+            return self.reply(200, {"jsonrpc": "2.0", "id": mid, "result": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "serverInfo": {"name": "json-hold", "version": "1"}}},
+                {"Mcp-Session-Id": "s1"})
+        if method == "notifications/cancelled":
+            CANCELLED.setdefault(msg["params"]["requestId"], threading.Event()).set()
+        if mid is None:
+            return self.reply(202)
+        cancelled = CANCELLED.setdefault(mid, threading.Event()).wait(10)
+        self.reply(200, {"jsonrpc": "2.0", "id": mid, "error": {"code": -32800, "message": "cancelled" if cancelled else "not cancelled"}})
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""#
 
     func testUnreachableServerAnswersRequestsWithAnError() async throws {
         let up = HTTPUpstream(config: HTTPServerConfig(name: "down", url: URL(string: "http://127.0.0.1:9/mcp")!))
