@@ -41,8 +41,10 @@ final class MCPPublisher {
         switch upstreamConfig {
         case .stdio(let c):
             upstream = StdioUpstream(config: c, baseEnvironment: environment, logger: logger)
-        case .http:
-            return "\(server) is a Streamable HTTP server; this node serves only stdio servers for now"
+        case .http(let c):
+            // A session of its own with the server, with the config's headers on every
+            // request; the session's end (`ServingSession.run`) disconnects it, which DELETEs it.
+            upstream = HTTPUpstream(config: c, logger: logger)
         }
         let client = ByteStreamTransport(stream: Self.byteStream(channel, loop: loop), logger: logger)
         let log = audit
