@@ -46,7 +46,10 @@ final class MCPSession: @unchecked Sendable {
     }
 
     /// Sends a request and waits for its response (notifications in between are skipped).
-    func request(_ method: String, _ params: [String: Any] = [:], timeout: TimeInterval = 15) -> [String: Any]? {
+    /// The default wait is long because the first request starts the server: importing the
+    /// Python SDK alone took 6.6 s on a busy machine. A response or the end of the session
+    /// returns at once.
+    func request(_ method: String, _ params: [String: Any] = [:], timeout: TimeInterval = 60) -> [String: Any]? {
         let id = nextID
         nextID += 1
         send(["jsonrpc": "2.0", "id": id, "method": method, "params": params])
