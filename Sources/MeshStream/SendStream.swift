@@ -2,9 +2,8 @@
 /// peer has not yet acknowledged, what was sent, what must be sent again, the FIN and a reset.
 struct SendStream: Sendable {
     let id: StreamID
-    /// Bytes from `ackedUpTo` to `writeOffset`, starting at `buffer[head]`.
-    private var buffer: [UInt8] = []
-    private var head = 0
+    /// Bytes from (about) `ackedUpTo` to `writeOffset`.
+    private var buffer = SendBuffer()
     /// Every byte below this offset was acknowledged.
     private(set) var ackedUpTo: UInt64 = 0
     /// Bytes the application wrote.
@@ -63,6 +62,15 @@ struct SendStream: Sendable {
         return n
     }
 
+    /// `write` for an array: kept as it is when it fits whole (no copy).
+    mutating func write(_ bytes: [UInt8], limit: Int) -> Int {
+        guard acceptsWrites, limit > 0 else { return 0 }
+        guard bytes.count <= limit else { return write(bytes[...], limit: limit) }
+        buffer.append(bytes)
+        writeOffset += UInt64(bytes.count)
+        return bytes.count
+    }
+
     mutating func finish() {
         guard acceptsWrites else { return }
         finOffset = writeOffset
@@ -73,8 +81,7 @@ struct SendStream: Sendable {
         guard resetCode == nil, !isFullyAcknowledged else { return 0 }
         let freed = bufferedBytes
         resetCode = code
-        buffer = []
-        head = 0
+        buffer.removeAll()
         lost = IntervalSet()
         acked = IntervalSet()
         return freed
@@ -121,10 +128,9 @@ struct SendStream: Sendable {
                        newBytes: length, isRetransmission: false)
     }
 
-    private func append(offset: UInt64, length: Int, fin: Bool, into out: inout [UInt8]) {
+    private mutating func append(offset: UInt64, length: Int, fin: Bool, into out: inout [UInt8]) {
         FrameCodec.encodeStreamHeader(id: id, offset: offset, length: length, fin: fin, into: &out)
-        let start = head + Int(offset - ackedUpTo)
-        out.append(contentsOf: buffer[start..<(start + length)])
+        buffer.copy(offset: offset, length: length, into: &out)
     }
 
     /// A STREAM frame was acknowledged; returns the bytes freed from the buffer.
@@ -140,14 +146,7 @@ struct SendStream: Sendable {
         let freed = Int(newUpTo - ackedUpTo)
         ackedUpTo = newUpTo
         acked.removeAll(below: newUpTo)
-        head += freed
-        if head == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 1 << 16, head * 2 >= buffer.count {
-            buffer.removeFirst(head)
-            head = 0
-        }
+        buffer.release(below: ackedUpTo)
         return freed
     }
 

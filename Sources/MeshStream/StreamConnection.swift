@@ -109,11 +109,25 @@ public struct StreamConnection: Sendable {
     @discardableResult
     public mutating func write(_ bytes: some Collection<UInt8>, to id: StreamID) -> Int {
         guard case .open = state, let i = streams.slot(of: id) else { return 0 }
-        let room = min(config.streamSendBuffer - streams.send[i].bufferedBytes,
-                       config.connectionSendBuffer - bufferedBytes)
-        let n = streams.send[i].write(bytes, limit: room)
+        let n = streams.send[i].write(bytes, limit: writeRoom(at: i))
+        return wrote(n, of: bytes.count, at: i, id)
+    }
+
+    /// `write` for an array, which the stream keeps without copying when it fits whole.
+    @discardableResult
+    public mutating func write(_ bytes: [UInt8], to id: StreamID) -> Int {
+        guard case .open = state, let i = streams.slot(of: id) else { return 0 }
+        let n = streams.send[i].write(bytes, limit: writeRoom(at: i))
+        return wrote(n, of: bytes.count, at: i, id)
+    }
+
+    private func writeRoom(at i: Int) -> Int {
+        min(config.streamSendBuffer - streams.send[i].bufferedBytes, config.connectionSendBuffer - bufferedBytes)
+    }
+
+    private mutating func wrote(_ n: Int, of requested: Int, at i: Int, _ id: StreamID) -> Int {
         bufferedBytes += n
-        if n < bytes.count, streams.send[i].acceptsWrites, !streams.flags[i].wantsWritable {
+        if n < requested, streams.send[i].acceptsWrites, !streams.flags[i].wantsWritable {
             streams.flags[i].wantsWritable = true
             writeBlocked.append(id)
         }
