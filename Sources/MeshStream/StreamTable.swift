@@ -6,11 +6,19 @@ struct StreamTable: Sendable {
     var recv: [ReceiveStream] = []
     var flags: [StreamFlags] = []
     private var slots: [StreamID: Int] = [:]
+    /// The raw id in each slot: a few streams are found by a scan, without hashing.
+    private var rawIDs: [UInt64] = []
 
     var count: Int { send.count }
     var isEmpty: Bool { send.isEmpty }
 
-    func slot(of id: StreamID) -> Int? { slots[id] }
+    func slot(of id: StreamID) -> Int? {
+        if rawIDs.count <= 16 {
+            for k in rawIDs.indices where rawIDs[k] == id.rawValue { return k }
+            return nil
+        }
+        return slots[id]
+    }
 
     /// Both halves are done: the stream can be forgotten.
     func isTerminal(_ slot: Int) -> Bool { send[slot].isTerminal && recv[slot].isTerminal }
@@ -21,6 +29,7 @@ struct StreamTable: Sendable {
         send.append(s)
         recv.append(r)
         flags.append(StreamFlags())
+        rawIDs.append(s.id.rawValue)
         slots[s.id] = slot
         return slot
     }
@@ -29,10 +38,12 @@ struct StreamTable: Sendable {
     mutating func remove(at slot: Int) {
         slots[send[slot].id] = nil
         let lastSend = send.removeLast(), lastRecv = recv.removeLast(), lastFlags = flags.removeLast()
+        let lastID = rawIDs.removeLast()
         if slot < send.count {
             send[slot] = lastSend
             recv[slot] = lastRecv
             flags[slot] = lastFlags
+            rawIDs[slot] = lastID
             slots[lastSend.id] = slot
         }
     }
@@ -41,6 +52,7 @@ struct StreamTable: Sendable {
         send = []
         recv = []
         flags = []
+        rawIDs = []
         slots = [:]
     }
 
