@@ -52,29 +52,39 @@ public enum PerfProtocol {
     }
 }
 
-/// Fast deterministic filler bytes for `--bytes N`: xorshift64* words, seeded per stream.
+/// Fast deterministic filler bytes for `--bytes N`: a 64 KiB block of xorshift64* words,
+/// seeded per stream, with every word of the n-th chunk XORed with a value derived from n
+/// (and changed again each time the block repeats within a chunk), so no two chunks are alike and making one costs about a copy.
 struct PerfFiller {
-    private var state: UInt64
+    static let blockWords = 8192
+    private let block: [UInt64]
+    private var chunk: UInt64 = 0
 
-    init(stream: Int) { state = 0x9E37_79B9_7F4A_7C15 &* UInt64(stream + 1) | 1 }
-
-    private mutating func next() -> UInt64 {
-        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-        return (state &* 0x2545_F491_4F6C_DD1D).littleEndian
+    init(stream: Int) {
+        var state = 0x9E37_79B9_7F4A_7C15 &* UInt64(stream + 1) | 1
+        block = (0..<Self.blockWords).map { _ in
+            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+            return state &* 0x2545_F491_4F6C_DD1D
+        }
     }
 
     mutating func fill(_ count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { raw, initialized in
+        chunk += 1
+        var key = (chunk &* 0xD6E8_FEB8_6659_FD93).littleEndian
+        return [UInt8](unsafeUninitializedCapacity: count) { raw, initialized in
             let out = UnsafeMutableRawBufferPointer(raw)
-            var i = 0
-            while count - i >= 8 {
-                out.storeBytes(of: next(), toByteOffset: i, as: UInt64.self)
-                i += 8
-            }
-            if i < count {
-                let word = next()
-                withUnsafeBytes(of: word) { w in
-                    for j in 0..<(count - i) { out[i + j] = w[j] }
+            block.withUnsafeBufferPointer { words in
+                var i = 0, w = 0
+                while count - i >= 8 {
+                    out.storeBytes(of: words[w].littleEndian ^ key, toByteOffset: i, as: UInt64.self)
+                    i += 8
+                    w += 1
+                    if w == Self.blockWords { w = 0; key = key &* 0x2545_F491_4F6C_DD1D &+ 1 }
+                }
+                if i < count {
+                    withUnsafeBytes(of: words[w].littleEndian ^ key) { last in
+                        for j in 0..<(count - i) { out[i + j] = last[j] }
+                    }
                 }
             }
             initialized = count

@@ -48,6 +48,11 @@ final class XXH64Tests: XCTestCase {
         XCTAssertNotEqual(c.fill(64), whole)
         var d = PerfFiller(stream: 3)
         XCTAssertEqual(d.fill(13).count, 13)
+        // Consecutive chunks differ, also past the 64 KiB block the filler starts from.
+        var e = PerfFiller(stream: 1)
+        let first = e.fill(70_000), second = e.fill(70_000)
+        XCTAssertNotEqual(first, second)
+        XCTAssertNotEqual(Array(first[0..<64]), Array(first[65_536..<65_600]))
     }
 }
 
