@@ -5,10 +5,13 @@
 #   - the same bytes through an OpenSSH `ssh -L` tunnel (chacha20-poly1305@openssh.com);
 #   - single-core ChaCha20-Poly1305 rate for packets of the default size, and responder
 #     handshakes per second beside the cost of their X25519 operations (bench package).
-# Prints one table. Usage: bench/transport.sh [BYTES]   (default 1 GiB)
+# Each path runs ROUNDS times (default 3), interleaved, so a burst of load elsewhere on the
+# machine hits all of them alike; the table gives the median and the range.
+# Prints one table. Usage: [ROUNDS=N] bench/transport.sh [BYTES]   (default 1 GiB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bytes=${1:-1073741824}
+rounds=${ROUNDS:-3}
 [ "$(id -u)" -eq 0 ] || { echo "bench/transport.sh runs sshd and installs packages: run it as root" >&2; exit 1; }
 scripts/install-deps.sh
 dpkg -s openssh-server >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
@@ -56,7 +59,6 @@ sink_port=$(free_port)
 python3 "$work/tcp.py" sink "$sink_port" > "$work/sink.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$work/sink.log" 2>/dev/null && break; sleep 0.1; done
-tcp_s=$(python3 "$work/tcp.py" source "$sink_port" "$bytes")
 
 # sshd on a loopback port with throwaway host and client keys.
 ssh_port=$(free_port); tunnel_port=$(free_port)
@@ -84,7 +86,6 @@ ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=
     -L "127.0.0.1:$tunnel_port:127.0.0.1:$sink_port" root@127.0.0.1 &
 pids+=($!)
 for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$tunnel_port)).close()" 2>/dev/null && break; sleep 0.1; done
-ssh_s=$(python3 "$work/tcp.py" source "$tunnel_port" "$bytes")
 
 # The mesh: perf server and client, release build, default datagram size.
 mesh_port=$(free_port)
@@ -92,21 +93,33 @@ mesh_port=$(free_port)
 pids+=($!)
 for _ in $(seq 50); do [ -s "$work/perf.log" ] && break; sleep 0.1; done
 key=$(head -1 "$work/perf.log")
-mesh_json=$("$mcpmesh" debug perf client --connect "127.0.0.1:$mesh_port" --peer-key "$key" --bytes "$bytes" --json --timeout 900)
-mesh_s=$(python3 -c "import json,sys; print('%.3f' % json.loads(sys.argv[1])['seconds'])" "$mesh_json")
-mesh_rtx=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['retransmits'])" "$mesh_json")
+
+tcp_all=(); ssh_all=(); mesh_all=(); mesh_rtx=0
+for round in $(seq "$rounds"); do
+    tcp_all+=("$(python3 "$work/tcp.py" source "$sink_port" "$bytes")")
+    ssh_all+=("$(python3 "$work/tcp.py" source "$tunnel_port" "$bytes")")
+    mesh_json=$("$mcpmesh" debug perf client --connect "127.0.0.1:$mesh_port" --peer-key "$key" --bytes "$bytes" --json --timeout 900)
+    mesh_all+=("$(python3 -c "import json,sys; print('%.3f' % json.loads(sys.argv[1])['seconds'])" "$mesh_json")")
+    mesh_rtx=$((mesh_rtx + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['retransmits'])" "$mesh_json")))
+    echo "round $round: tcp ${tcp_all[-1]} s, ssh -L ${ssh_all[-1]} s, mesh ${mesh_all[-1]} s" >&2
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+tcp_s=$(median "${tcp_all[@]}"); ssh_s=$(median "${ssh_all[@]}"); mesh_s=$(median "${mesh_all[@]}")
 
 crypto=$("$tbench")
 
 mbps() { python3 -c "print('%.0f' % ($bytes / $1 / 1e6))"; }
+range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | tac | while read -r s; do mbps "$s"; done | paste -sd-; }
 echo
 echo "Transport benchmark, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%F)"
-echo "$((bytes / 1048576)) MiB over loopback, two processes each"
+echo "$((bytes / 1048576)) MiB over loopback, two processes each; median of $rounds interleaved rounds"
 echo
-printf '| %-46s | %10s | %10s |\n' "path" "seconds" "MB/s"
-printf '|%s|%s|%s|\n' "------------------------------------------------" "------------" "------------"
-printf '| %-46s | %10s | %10s |\n' "plain TCP (python sender and sink)" "$tcp_s" "$(mbps "$tcp_s")"
-printf '| %-46s | %10s | %10s |\n' "ssh -L tunnel, chacha20-poly1305@openssh.com" "$ssh_s" "$(mbps "$ssh_s")"
-printf '| %-46s | %10s | %10s |\n' "mcpmesh debug perf (1 stream, $mesh_rtx retransmits)" "$mesh_s" "$(mbps "$mesh_s")"
+printf '| %-46s | %10s | %10s | %12s |\n' "path" "seconds" "MB/s" "range MB/s"
+printf '|%s|%s|%s|%s|\n' "------------------------------------------------" "------------" "------------" "--------------"
+printf '| %-46s | %10s | %10s | %12s |\n' "plain TCP (python sender and sink)" "$tcp_s" "$(mbps "$tcp_s")" "$(range "${tcp_all[@]}")"
+printf '| %-46s | %10s | %10s | %12s |\n' "ssh -L tunnel, chacha20-poly1305@openssh.com" "$ssh_s" "$(mbps "$ssh_s")" "$(range "${ssh_all[@]}")"
+printf '| %-46s | %10s | %10s | %12s |\n' "mcpmesh debug perf (1 stream, $mesh_rtx retransmits)" "$mesh_s" "$(mbps "$mesh_s")" "$(range "${mesh_all[@]}")"
+echo
+echo "mesh / ssh -L: $(python3 -c "print('%.0f %%' % (100 * $ssh_s / $mesh_s))") (medians)"
 echo
 echo "$crypto"
