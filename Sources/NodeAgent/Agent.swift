@@ -247,6 +247,9 @@ final class AgentLoop {
     var publisher: MCPPublisher?
     /// The loopback HTTP gateway (`--http`), told the permitted servers of every netmap.
     var httpGateway: HTTPGatewayListener?
+    /// `mcpmesh logout` asked the coordinator to remove this node: its refusal that follows
+    /// is the confirmation, not an error.
+    var loggingOut = false
 
     /// A new MCP server config (SIGHUP): new sessions use it; the coordinator learns the names.
     func reload(_ config: MCPServersConfig) {
@@ -337,6 +340,12 @@ final class AgentLoop {
         }
         control.onNetmap = { [unowned self] bytes in self.received(bytes) }
         control.onRefused = { [unowned self] failure in
+            if loggingOut {
+                // The coordinator confirms the logout by no longer knowing this node.
+                agent.logger.notice("logged out: the coordinator removed this node")
+                agent.stopped.succeed(())
+                return
+            }
             agent.logger.error("the coordinator refused this node", metadata: ["code": "\(failure.code.rawValue)", "reason": "\(failure.message)"])
             agent.stopped.fail(NodeAgentError.refused(failure.message))
         }

@@ -14,9 +14,15 @@ extension AgentLoop: LocalAPIDelegate {
         case "servers": reply(Self.json(["ok": true, "servers": servers()]))
         case "ping": ping(request.peer, reply: reply)
         case "logout":
+            loggingOut = true
             control.logout()
             reply(Self.json(["ok": true]))
-            loop.scheduleTask(in: .milliseconds(500)) { self.agent.stopped.succeed(()) }
+            // The coordinator confirms by refusing the node (see `onRefused`); without an
+            // answer (coordinator unreachable) the agent stops anyway and says so.
+            loop.scheduleTask(in: .seconds(5)) {
+                self.agent.logger.warning("logout: no confirmation from the coordinator within 5 s; stopping anyway (the node stays registered until an admin removes it)")
+                self.agent.stopped.succeed(())
+            }
         default: reply(LocalAPIHandler.error("unknown request \"\(request.op)\""))
         }
     }

@@ -111,6 +111,7 @@ struct Up: AsyncParsableCommand {
         let signals = SignalWaiter()
         let stop = Task {
             await signals.wait()
+            guard !Task.isCancelled else { return }
             logger.notice("stopping")
             await agent.stop()
         }
@@ -121,7 +122,15 @@ struct Up: AsyncParsableCommand {
             await agent.stop()
             CLIError.exit(CLIError(exitCode: 1, message: e.description))
         }
-        _ = await stop.result
+        if signals.received {
+            // A signal is stopping the agent: let it finish closing sessions and sockets.
+            _ = await stop.result
+        } else {
+            // The agent ended itself (`mcpmesh logout`): close everything and exit.
+            stop.cancel()
+            logger.notice("logged out; stopping")
+            await agent.stop()
+        }
         withExtendedLifetime(hupSource) {}
     }
 
@@ -138,19 +147,32 @@ final class SignalWaiter: @unchecked Sendable {
     private let stream: AsyncStream<Void>
     private let sources: [any DispatchSourceSignal]
 
+    private final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
+    }
+    private let receivedFlag = Flag()
+
+    /// Whether SIGTERM or SIGINT arrived.
+    var received: Bool { receivedFlag.isSet }
+
     init() {
         var cont: AsyncStream<Void>.Continuation!
         stream = AsyncStream { cont = $0 }
         let c = cont!
+        let flag = receivedFlag
         sources = [SIGTERM, SIGINT].map { sig in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { c.yield() }
+            s.setEventHandler { flag.set(); c.yield() }
             s.resume()
             return s
         }
     }
 
+    /// Returns at the first signal, or when the calling task is cancelled.
     func wait() async {
         for await _ in stream { return }
     }

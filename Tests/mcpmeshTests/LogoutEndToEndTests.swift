@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+/// `mcpmesh logout` with real processes: the agent leaves the mesh and exits by itself, the
+/// coordinator forgets the node, its peer's netmap drops it, and the CLI then says no agent
+/// runs.
+final class LogoutEndToEndTests: MeshProcessTestCase {
+    func testLogoutRemovesTheNodeAndStopsItsAgent() throws {
+        let port = freeUDPPort()
+        _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
+        XCTAssertNotNil(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: path("coord/admin.sock")) })
+        let policy = try writePolicy("policy.json", """
+            { "tags": ["tag:laptop", "tag:nas"],
+              "grants": [{ "src": ["tag:laptop"], "dst": ["tag:nas"], "mcp": ["*"] }] }
+            """)
+        XCTAssertEqual(try coordinator("policy", "set", policy).status, 0)
+        var agents: [String: MeshProcess] = [:]
+        for (name, tag) in [("nas", "tag:nas"), ("laptop", "tag:laptop")] {
+            let key = try coordinator("joinkey", "create", "--tag", tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            agents[name] = try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name,
+                                                 "--listen", "127.0.0.1:0", "--server", "files"], log: "\(name).log")
+        }
+        XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == ["laptop"] && peers(of: "laptop") == ["nas"] })
+
+        let out = try CLIRunner.run(["logout", "--state", path("laptop")])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(agents["laptop"]!.waitForExit(timeout: 10), 0, "the agent exits by itself after logout")
+        XCTAssertTrue(agents["laptop"]!.output.contains("logged out"), agents["laptop"]!.output.suffix(2000).description)
+
+        XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == [] }, "the peer's netmap drops the node")
+        let nodes = try coordinator("nodes", "list", "--json").stdout
+        XCTAssertFalse(nodes.contains("\"laptop\""), nodes)
+
+        let status = try CLIRunner.run(["status", "--state", path("laptop")])
+        XCTAssertNotEqual(status.status, 0)
+        XCTAssertTrue(status.stderr.contains("no mcpmesh agent is running"), status.stderr)
+    }
+}
