@@ -3,13 +3,16 @@
 # MCP server (bench/mcp/bench_server.py) directly over stdio and through the mesh (a
 # coordinator and two nodes on loopback, `mcpmesh connect`), p50 and p99, and a 10 MB result.
 # Release build. Usage: bench/mcp.sh
+# Environment: MCPMESH_BENCH_CONFIG (release, or debug for a quick check) and
+# MCPMESH_BENCH_SCRATCH (the build directory, default .build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 config=${MCPMESH_BENCH_CONFIG:-release}
-swift build -c "$config" --product mcpmesh >/dev/null
-swift build -c "$config" --product mcpmesh-coordinator >/dev/null
-bin=$(swift build -c "$config" --show-bin-path)
+build=(swift build -c "$config" --scratch-path "${MCPMESH_BENCH_SCRATCH:-.build}")
+"${build[@]}" --product mcpmesh >/dev/null
+"${build[@]}" --product mcpmesh-coordinator >/dev/null
+bin=$("${build[@]}" --show-bin-path)
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
