@@ -67,10 +67,10 @@ public final class AuditLog: @unchecked Sendable {
         }
     }
 
-    /// Appends `record` as one line, in order with earlier records; returns at once.
+    /// Appends `record` as one line, in order with earlier records; returns at once (the
+    /// line is encoded and written on the log's queue, off the caller's thread).
     public func record(_ record: AuditRecord) {
-        let line = Array((record.jsonLine + "\n").utf8)
-        queue.async { self.write(line) }
+        queue.async { self.write(Array((record.jsonLine + "\n").utf8)) }
     }
 
     /// A sink for the session relay that appends to this log.

@@ -75,21 +75,25 @@ public struct AuditRecord: Sendable, Hashable, Codable {
 
     /// The record as one line of JSON, without the newline.
     public var jsonLine: String {
-        var fields: [String] = [
-            "\"time\":" + Self.quote(Self.format(time)),
-            "\"peer\":" + Self.quote(peer),
-            "\"server\":" + Self.quote(server),
-            "\"method\":" + Self.quote(method),
-        ]
-        if let tool { fields.append("\"tool\":" + Self.quote(tool)) }
-        fields += [
-            "\"decision\":" + Self.quote(decision.rawValue),
-            "\"duration_ms\":\(durationMs)",
-            "\"bytes_in\":\(bytesIn)",
-            "\"bytes_out\":\(bytesOut)",
-            "\"outcome\":" + Self.quote(outcome),
-        ]
-        return "{" + fields.joined(separator: ",") + "}"
+        var line = "{\"time\":"
+        line.reserveCapacity(160 + peer.utf8.count + server.utf8.count + outcome.utf8.count)
+        Self.appendQuoted(Self.format(time), to: &line)
+        line += ",\"peer\":"
+        Self.appendQuoted(peer, to: &line)
+        line += ",\"server\":"
+        Self.appendQuoted(server, to: &line)
+        line += ",\"method\":"
+        Self.appendQuoted(method, to: &line)
+        if let tool {
+            line += ",\"tool\":"
+            Self.appendQuoted(tool, to: &line)
+        }
+        line += ",\"decision\":"
+        Self.appendQuoted(decision.rawValue, to: &line)
+        line += ",\"duration_ms\":\(durationMs),\"bytes_in\":\(bytesIn),\"bytes_out\":\(bytesOut),\"outcome\":"
+        Self.appendQuoted(outcome, to: &line)
+        line += "}"
+        return line
     }
 
     public init(from decoder: any Decoder) throws {
@@ -128,14 +132,64 @@ public struct AuditRecord: Sendable, Hashable, Codable {
         let ms = Int64((time.timeIntervalSince1970 * 1000).rounded())
         let (seconds, fraction) = (ms.quotientAndRemainder(dividingBy: 1000))
         let whole = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
-        let base = Date(timeIntervalSince1970: TimeInterval(whole.0)).formatted(Date.ISO8601FormatStyle())
-        let digits = String(whole.1)
-        return base.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+        let (days, secondOfDay) = whole.0.quotientAndRemainder(dividingBy: 86_400)
+        let (day, second) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
+        let (year, month, dayOfMonth) = civil(fromDays: day)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let millis = whole.1 < 10 ? "00\(whole.1)" : whole.1 < 100 ? "0\(whole.1)" : "\(whole.1)"
+        let yearText = year < 0 ? "-" + String(repeating: "0", count: max(0, 4 - "\(-year)".count)) + "\(-year)"
+            : String(repeating: "0", count: max(0, 4 - "\(year)".count)) + "\(year)"
+        return "\(yearText)-\(two(month))-\(two(dayOfMonth))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)).\(millis)Z"
     }
 
-    private static func quote(_ text: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
+    /// `civil_from_days`).
+    private static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Appends `text` as a JSON string: quotes, backslashes and control characters escaped,
+    /// everything else (slashes and non-ASCII included) as it is.
+    static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
+        var plainStart = text.unicodeScalars.startIndex
+        var i = plainStart
+        let scalars = text.unicodeScalars
+        while i != scalars.endIndex {
+            let c = scalars[i]
+            let escape: String?
+            switch c {
+            case "\"": escape = "\\\""
+            case "\\": escape = "\\\\"
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
+            case "\u{08}": escape = "\\b"
+            case "\u{0C}": escape = "\\f"
+            default:
+                if c.value < 0x20 {
+                    let hex = String(c.value, radix: 16)
+                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    escape = nil
+                }
+            }
+            if let escape {
+                out.unicodeScalars.append(contentsOf: scalars[plainStart..<i])
+                out += escape
+                plainStart = scalars.index(after: i)
+            }
+            i = scalars.index(after: i)
+        }
+        out.unicodeScalars.append(contentsOf: scalars[plainStart..<i])
+        out += "\""
     }
 }

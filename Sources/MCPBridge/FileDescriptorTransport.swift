@@ -62,7 +62,7 @@ public actor FileDescriptorTransport: Transport {
     /// Writes one message and its newline.
     public func send(_ data: Data) async throws {
         guard !closed else { throw MCPBridgeError.notConnected(what: "standard output") }
-        let framed = Array(MessageFramer.frame(data))
+        let framed = MessageFramer.framedBytes(data)
         let output = self.output
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             writes.async {

@@ -118,12 +118,27 @@ public struct MessageFramer: Sendable {
     /// raw newlines only as whitespace between tokens, where a space means the same), and a
     /// newline ends it.
     public static func frame(_ message: Data) -> Data {
-        var framed = message
-        if framed.contains(UInt8(ascii: "\n")) {
-            framed = Data(framed.map { $0 == UInt8(ascii: "\n") ? UInt8(ascii: " ") : $0 })
+        Data(framedBytes(message))
+    }
+
+    /// `frame(_:)` as the bytes to write, made with one copy of the message.
+    public static func framedBytes(_ message: Data) -> [UInt8] {
+        let count = message.count
+        return [UInt8](unsafeUninitializedCapacity: count + 1) { out, initialized in
+            message.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, count > 0 else { return }
+                let target = UnsafeMutableRawPointer(out.baseAddress!)
+                target.copyMemory(from: base, byteCount: count)
+                // Raw newlines are rare (pretty-printed JSON): find each with memchr.
+                var at = 0
+                while at < count, let hit = memchr(target + at, Int32(UInt8(ascii: "\n")), count - at) {
+                    hit.storeBytes(of: UInt8(ascii: " "), as: UInt8.self)
+                    at = target.distance(to: hit) + 1
+                }
+            }
+            out[count] = UInt8(ascii: "\n")
+            initialized = count + 1
         }
-        framed.append(UInt8(ascii: "\n"))
-        return framed
     }
 
     // MARK: - Private

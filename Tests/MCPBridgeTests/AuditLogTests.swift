@@ -27,6 +27,31 @@ final class AuditLogTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(AuditRecord.self, from: Data(session.jsonLine.utf8)).outcome, session.outcome)
     }
 
+    func testTimesAndStringsAreWrittenAsFoundationWouldWriteThem() throws {
+        var rng = SystemRandomNumberGenerator()
+        // Foundation's ISO 8601 text for the whole seconds (it switches to the Julian calendar
+        // before 1582, so the comparison starts after), then the milliseconds.
+        let fixed: [Int64] = [0, -1, 951_782_400_000, 4_107_542_399_999, -11_676_096_000_000, 1_709_164_800_500, 253_402_300_799_999]
+        for ms in fixed + (0..<2000).map({ _ in Int64.random(in: -11_676_096_000_000...253_402_300_799_999, using: &rng) }) {
+            let (seconds, millis) = ms.quotientAndRemainder(dividingBy: 1000)
+            let whole = millis < 0 ? (seconds - 1, millis + 1000) : (seconds, millis)
+            let base = Date(timeIntervalSince1970: TimeInterval(whole.0)).formatted(Date.ISO8601FormatStyle())
+            let expected = String(base.dropLast()) + String(format: ".%03dZ", Int(whole.1))
+            XCTAssertEqual(AuditRecord.format(Date(timeIntervalSince1970: TimeInterval(ms) / 1000)), expected, "\(ms)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let samples = ["", "plain", "a/b", "quote \" backslash \\ end", "tab\tnew\nline\rcr", "\u{0}\u{1}\u{1F}\u{7F}",
+                       "\u{08}\u{0C}", "héllo wörld ✓ 🚀", "\u{2028}\u{2029}"] + (0..<200).map { _ in
+            String(String.UnicodeScalarView((0..<20).compactMap { _ in Unicode.Scalar(UInt32.random(in: 0...0x7F, using: &rng)) }))
+        }
+        for text in samples {
+            var quoted = ""
+            AuditRecord.appendQuoted(text, to: &quoted)
+            XCTAssertEqual(quoted, String(decoding: try encoder.encode(text), as: UTF8.self), text.debugDescription)
+        }
+    }
+
     func testCallAuditBecomesARecord() {
         let call = CallAudit(method: "tools/call", tool: "x", decision: .denied, duration: .microseconds(1_234_567),
                              bytesIn: 1, bytesOut: 2, outcome: "not permitted")
