@@ -6,15 +6,17 @@ import MCP
 /// messages travel on a mesh stream between the node that uses a server and the node that
 /// serves it.
 ///
-/// Messages longer than `maxMessageBytes` end the stream with `messageTooLarge`; the bytes
-/// are never buffered past that limit.
+/// Incoming bytes are framed where they arrive (on the agent's event loop for a mesh stream)
+/// and whole messages go straight to `receive()`'s stream, with no task in between. Messages
+/// longer than `maxMessageBytes` end the stream with `messageTooLarge`; the bytes are never
+/// buffered past that limit.
 public actor ByteStreamTransport: Transport {
     public nonisolated let logger: Logger
     private let stream: ByteStream
     private let maxMessageBytes: Int
     private let messages: AsyncThrowingStream<Data, any Error>
     private let sink: AsyncThrowingStream<Data, any Error>.Continuation
-    private var reader: Task<Void, Never>?
+    private var connected = false
     private var closed = false
 
     /// A transport over `stream` accepting messages up to `maxMessageBytes`.
@@ -27,21 +29,10 @@ public actor ByteStreamTransport: Transport {
 
     /// Starts reading the stream.
     public func connect() async throws {
-        guard reader == nil, !closed else { return }
-        let inbound = stream.inbound, sink = self.sink, limit = maxMessageBytes
-        reader = Task {
-            var framer = MessageFramer(maxMessageBytes: limit)
-            do {
-                for try await chunk in inbound {
-                    framer.append(chunk)
-                    while let message = try framer.next() { sink.yield(message) }
-                }
-                if let last = try framer.finish() { sink.yield(last) }
-                sink.finish()
-            } catch {
-                sink.finish(throwing: error)
-            }
-        }
+        guard !connected, !closed else { return }
+        connected = true
+        let framing = Framing(maxMessageBytes: maxMessageBytes, sink: sink)
+        stream.inbound.deliver({ framing.append($0) }, end: { framing.end($0) })
     }
 
     /// Closes the stream; `receive()` finishes.
@@ -49,16 +40,50 @@ public actor ByteStreamTransport: Transport {
         guard !closed else { return }
         closed = true
         await stream.close()
-        reader?.cancel()
         sink.finish()
     }
 
     /// Sends one message, framed.
     public func send(_ data: Data) async throws {
         guard !closed else { throw MCPBridgeError.notConnected(what: "the mesh stream") }
-        try await stream.write(Array(MessageFramer.frame(data)))
+        try await stream.write(MessageFramer.framedBytes(data))
     }
 
     /// The messages from the other end.
     public nonisolated func receive() -> AsyncThrowingStream<Data, any Error> { messages }
+
+    /// The framer between the stream's deliveries (serial, on the feeding thread) and the
+    /// messages; `@unchecked` because `ByteStream.Inbound` never runs two deliveries at once.
+    private final class Framing: @unchecked Sendable {
+        private var framer: MessageFramer
+        private let sink: AsyncThrowingStream<Data, any Error>.Continuation
+        private var failed = false
+
+        init(maxMessageBytes: Int, sink: AsyncThrowingStream<Data, any Error>.Continuation) {
+            self.framer = MessageFramer(maxMessageBytes: maxMessageBytes)
+            self.sink = sink
+        }
+
+        func append(_ chunk: [UInt8]) {
+            guard !failed else { return }
+            framer.append(chunk)
+            do {
+                while let message = try framer.next() { sink.yield(message) }
+            } catch {
+                failed = true
+                sink.finish(throwing: error)
+            }
+        }
+
+        func end(_ error: (any Error)?) {
+            guard !failed else { return }
+            if let error { return sink.finish(throwing: error) }
+            do {
+                if let last = try framer.finish() { sink.yield(last) }
+                sink.finish()
+            } catch {
+                sink.finish(throwing: error)
+            }
+        }
+    }
 }

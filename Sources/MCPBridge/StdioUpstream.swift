@@ -19,8 +19,11 @@ import SystemPackage
 ///   that base, nothing here reads the process environment.
 /// - The child leads its own process group, so servers started through `npx` or `uvx` are
 ///   ended together with the helpers they spawn.
-/// - Its stdout is framed by `MessageFramer` with the same size limit as mesh streams; an
-///   oversized message ends the session with an error rather than leaving a request unanswered.
+/// - Its stdin and stdout are `StdioPipes`: a message is written to stdin by the sender
+///   itself when the pipe has room, and stdout is read and framed by `MessageFramer` (the same
+///   size limit as mesh streams) on a thread of the pipes' own, which hands each message
+///   straight to the reader. An oversized message ends the session with an error rather than
+///   leaving a request unanswered.
 /// - Its stderr is kept in a `BoundedLog` (and logged at debug level).
 /// - `disconnect()` closes stdin, sends SIGTERM to the group and SIGKILL after
 ///   `terminationGrace`, and returns once the process is gone. A child that exits on its own
@@ -47,7 +50,7 @@ public actor StdioUpstream: Transport {
     private enum Phase {
         case idle
         case starting(CheckedContinuation<Void, any Error>)
-        case running(StandardInputWriter)
+        case running
         case closed
     }
 
@@ -58,13 +61,11 @@ public actor StdioUpstream: Transport {
     private let options: Options
 
     private var phase: Phase = .idle
+    private let pipes: StdioPipes
     private let messages: AsyncThrowingStream<Data, any Error>
-    private let messageSink: AsyncThrowingStream<Data, any Error>.Continuation
     private let closeRequests: AsyncStream<Void>
     private let closeSink: AsyncStream<Void>.Continuation
     private var runTask: Task<Void, Never>?
-    private var writing = false
-    private var writeWaiters: [CheckedContinuation<Void, Never>] = []
     private var stderr: BoundedLog
 
     /// The child's process id while it runs (kept after it ends, for diagnostics).
@@ -80,8 +81,13 @@ public actor StdioUpstream: Transport {
         self.options = options
         self.logger = logger ?? Logger(label: "mcpmesh.upstream.\(config.name)", factory: { _ in SwiftLogNoOpLogHandler() })
         self.stderr = BoundedLog(capacity: options.stderrCapacity)
-        (messages, messageSink) = AsyncThrowingStream.makeStream()
-        (closeRequests, closeSink) = AsyncStream.makeStream()
+        let (closeRequests, closeSink) = AsyncStream<Void>.makeStream()
+        (self.closeRequests, self.closeSink) = (closeRequests, closeSink)
+        // The end of stdout ends the child too, as a close request.
+        let pipes = StdioPipes(server: config.name, maxMessageBytes: options.maxMessageBytes,
+                               onOutputEnd: { closeSink.yield() })
+        self.pipes = pipes
+        self.messages = AsyncThrowingStream(unfolding: { try await pipes.next() })
     }
 
     /// What the server last wrote to stderr.
@@ -107,20 +113,15 @@ public actor StdioUpstream: Transport {
     }
 
     /// Writes one message (a newline is added) to the child's stdin, after any earlier one:
-    /// concurrent sends are queued so their bytes never interleave.
-    public func send(_ data: Data) async throws {
-        guard case .running(let writer) = phase else {
-            throw MCPBridgeError.notConnected(what: "MCP server \"\(config.name)\"")
-        }
-        let framed = Array(MessageFramer.frame(data))
-        while writing { await withCheckedContinuation { writeWaiters.append($0) } }
-        writing = true
-        defer {
-            writing = false
-            if !writeWaiters.isEmpty { writeWaiters.removeFirst().resume() }
-        }
+    /// concurrent sends are queued so their bytes never interleave. Not isolated to the actor:
+    /// the pipes keep their own order, so a send takes no hop.
+    public nonisolated func send(_ data: Data) async throws {
         do {
-            _ = try await writer.write(framed)
+            try await pipes.write(MessageFramer.framedBytes(data))
+        } catch let error as MCPBridgeError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw MCPBridgeError.upstreamFailed(server: config.name, reason: "cannot write to its stdin: \(error)")
         }
@@ -141,51 +142,56 @@ public actor StdioUpstream: Transport {
             if let key = Environment.Key(rawValue: key) { environment[key] = value }
         }
         do {
+            try pipes.open()
+        } catch {
+            return failed(error)
+        }
+        do {
             let result = try await Subprocess.run(
                 executable, arguments: Arguments(config.args), environment: .custom(environment),
                 workingDirectory: config.cwd.map { FilePath($0) }, platformOptions: platform,
-                input: .inputWriter, output: .sequence, error: .sequence
+                input: .fileDescriptor(FileDescriptor(rawValue: pipes.childStdin), closeAfterSpawningProcess: false),
+                output: .fileDescriptor(FileDescriptor(rawValue: pipes.childStdout), closeAfterSpawningProcess: false),
+                error: .sequence
             ) { execution in
-                self.started(pid: execution.processIdentifier.value, writer: execution.standardInputWriter)
+                self.pipes.closeChildEnds()
+                self.pipes.start(exitDescriptor: Self.exitDescriptor(execution.processIdentifier))
+                self.started(pid: execution.processIdentifier.value)
                 await self.serve(execution)
             }
+            await pipes.stop()
             finished(termination: "\(result.terminationStatus)")
         } catch {
+            pipes.closeChildEnds()
             failed(MCPBridgeError.launchFailed(server: config.name, reason: "\(error)"))
+            await pipes.stop()
         }
+    }
+
+    /// A descriptor that becomes readable when the child exits (its pidfd on Linux), so that
+    /// its stdout ends even if a process it started keeps the pipe open; -1 elsewhere.
+    private static func exitDescriptor(_ id: ProcessIdentifier) -> Int32 {
+        #if os(Linux)
+        id.processDescriptor
+        #else
+        -1
+        #endif
     }
 
     private nonisolated var teardownSteps: [TeardownStep] {
         [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: options.terminationGrace)]
     }
 
-    /// Pumps stdout and stderr until the child's stdout ends or a close is requested, then
-    /// ends the child.
-    private nonisolated func serve(_ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>) async {
+    /// Pumps stderr until a close is requested (or stdout ends), then ends the child: stdin
+    /// closed, SIGTERM to its group, SIGKILL after the grace period.
+    private nonisolated func serve(_ execution: Execution<FileDescriptorInput, FileDescriptorOutput, SequenceOutput>) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.readStdout(execution.standardOutput) }
             group.addTask { await self.readStderr(execution.standardError) }
             for await _ in closeRequests { break }
-            try? await execution.standardInputWriter.finish()
+            pipes.closeInput()
             await execution.teardown(using: teardownSteps)
             await group.waitForAll()
         }
-    }
-
-    private nonisolated func readStdout(_ output: SubprocessOutputSequence) async {
-        var framer = MessageFramer(maxMessageBytes: options.maxMessageBytes)
-        do {
-            for try await buffer in output {
-                buffer.withUnsafeBytes { framer.append($0) }
-                while let message = try framer.next() { messageSink.yield(message) }
-            }
-            if let last = try framer.finish() { messageSink.yield(last) }
-            messageSink.finish()
-        } catch {
-            let reason = (error as? MCPBridgeError).map { "its stdout: \($0)" } ?? "reading its stdout failed: \(error)"
-            messageSink.finish(throwing: MCPBridgeError.upstreamFailed(server: config.name, reason: reason))
-        }
-        closeSink.yield()
     }
 
     private nonisolated func readStderr(_ output: SubprocessOutputSequence) async {
@@ -205,10 +211,10 @@ public actor StdioUpstream: Transport {
         }
     }
 
-    private func started(pid: Int32, writer: StandardInputWriter) {
+    private func started(pid: Int32) {
         processID = pid
         if case .starting(let continuation) = phase {
-            phase = .running(writer)
+            phase = .running
             continuation.resume()
         }
     }
@@ -216,13 +222,12 @@ public actor StdioUpstream: Transport {
     private func finished(termination: String) {
         self.termination = termination
         phase = .closed
-        messageSink.finish()
         logger.debug("MCP server ended", metadata: ["server": "\(config.name)", "termination": "\(termination)"])
     }
 
     private func failed(_ error: MCPBridgeError) {
         if case .starting(let continuation) = phase { continuation.resume(throwing: error) }
         phase = .closed
-        messageSink.finish(throwing: error)
+        pipes.fail(error)
     }
 }

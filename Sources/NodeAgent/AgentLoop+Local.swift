@@ -69,7 +69,7 @@ extension AgentLoop: LocalAPIDelegate {
     func openMCPStream(_ server: RemoteServer) -> EventLoopFuture<ByteStream> {
         let promise = loop.makePromise(of: ByteStream.self)
         openMCP(peer: server.peer, server: server.server) { [loop] result in
-            promise.completeWith(result.map { MCPPublisher.byteStream($0, loop: loop) }.mapError { $0 as any Error })
+            promise.completeWith(result.map { MeshByteStream.make($0, loop: loop) }.mapError { $0 as any Error })
         }
         return promise.futureResult
     }

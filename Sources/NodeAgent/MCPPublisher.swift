@@ -21,6 +21,8 @@ final class MCPPublisher {
     let logger: Logger
     let environment: [String: String]
     private var sessions: [IdentityPublicKey: [(server: String, session: ServingSession)]] = [:]
+    /// The loop as the sessions' task executor, where there are task executors.
+    private let taskExecutor: (any Sendable)?
 
     init(config: MCPServersConfig, audit: AuditLog, loop: any EventLoop, logger: Logger) {
         self.config = config
@@ -28,6 +30,7 @@ final class MCPPublisher {
         self.loop = loop
         self.logger = logger
         self.environment = StdioServerConfig.minimalEnvironment(from: ProcessInfo.processInfo.environment)
+        if #available(macOS 15.0, *) { taskExecutor = EventLoopTaskExecutor(loop: loop) } else { taskExecutor = nil }
     }
 
     /// Starts a session for `peer` (named `peerName`) on `server` with `tools` granted.
@@ -46,7 +49,7 @@ final class MCPPublisher {
             // request; the session's end (`ServingSession.run`) disconnects it, which DELETEs it.
             upstream = HTTPUpstream(config: c, logger: logger)
         }
-        let client = ByteStreamTransport(stream: Self.byteStream(channel, loop: loop), logger: logger)
+        let client = ByteStreamTransport(stream: MeshByteStream.make(channel, loop: loop), logger: logger)
         let log = audit
         let session = ServingSession(peer: peerName, server: server, grant: ToolGrant(globs: tools),
                                      client: client, upstream: upstream, audit: { log.record($0) }, logger: logger)
@@ -54,15 +57,24 @@ final class MCPPublisher {
         logger.info("MCP session opened", metadata: ["peer": "\(peerName)", "server": "\(server)", "tools": "\(tools)"])
         let loop = self.loop
         let me = NIOLoopBound(self, eventLoop: loop)
-        Task {
-            let end = await session.run()
-            loop.execute {
-                me.value.sessions[peer]?.removeAll { $0.session === session }
-                me.value.logger.info("MCP session ended", metadata: ["peer": "\(peerName)", "server": "\(server)", "reason": "\(end.reason)",
-                                                                     "bytes_in": "\(end.bytesIn)", "bytes_out": "\(end.bytesOut)"])
-            }
+        let ended: @Sendable (ServingSession.End) -> Void = { end in
+            loop.execute { me.value.ended(session, peer: peer, peerName: peerName, server: server, end) }
+        }
+        // The session runs on this loop (its task executor), beside its mesh stream.
+        if #available(macOS 15.0, *), let executor = taskExecutor as? EventLoopTaskExecutor {
+            Task(executorPreference: executor) { ended(await session.run()) }
+        } else {
+            Task { ended(await session.run()) }
         }
         return nil
+    }
+
+    private func ended(_ session: ServingSession, peer: IdentityPublicKey, peerName: String, server: String,
+                       _ end: ServingSession.End) {
+        sessions[peer]?.removeAll { $0.session === session }
+        if sessions[peer]?.isEmpty == true { sessions[peer] = nil }
+        logger.info("MCP session ended", metadata: ["peer": "\(peerName)", "server": "\(server)", "reason": "\(end.reason)",
+                                                   "bytes_in": "\(end.bytesIn)", "bytes_out": "\(end.bytesOut)"])
     }
 
     /// Applies a new netmap's inbound grants to open sessions: narrowed, widened or ended.
@@ -73,21 +85,5 @@ final class MCPPublisher {
                 Task { await session.updateGrant(grant) }
             }
         }
-    }
-
-    /// A mesh stream as the bridge's byte stream: reads arrive from the loop, writes and
-    /// close hop to it (once per message, not per packet).
-    static func byteStream(_ channel: MeshStreamChannel, loop: any EventLoop) -> ByteStream {
-        let (inbound, sink) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
-        channel.onData = { bytes in sink.yield(bytes) }
-        channel.onEnd = { reason in
-            if let reason { sink.finish(throwing: MCPBridgeError.io(what: "the mesh stream", reason: reason)) } else { sink.finish() }
-        }
-        let bound = NIOLoopBound(channel, eventLoop: loop)
-        return ByteStream(inbound: inbound, write: { bytes in
-            try await loop.submit { bound.value.send(bytes) }.get()
-        }, close: {
-            try? await loop.submit { bound.value.finishAfterSending() }.get()
-        })
     }
 }

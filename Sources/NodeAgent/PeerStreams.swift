@@ -13,9 +13,18 @@ public final class MeshStreamChannel {
     public let id: StreamID
     public var onData: (([UInt8]) -> Void)?
     public var onEnd: ((String?) -> Void)?
+    /// Told how many bytes moved from `send`'s queue into the stream (whose own buffer is
+    /// bounded), each time some did.
+    public var onTaken: ((Int) -> Void)?
     private(set) var ended = false
-    /// Bytes accepted by `send` that flow control has not let into the stream yet.
-    private var outbox: [UInt8] = []
+    /// Chunks accepted by `send` that flow control has not let into the stream yet: the
+    /// chunks from `outboxHead` on, the first from `outboxOffset` on. Kept as the arrays
+    /// given, so a large write is never copied or moved as it drains.
+    private var outbox: [[UInt8]] = []
+    private var outboxHead = 0
+    private var outboxOffset = 0
+    /// Bytes waiting in the outbox.
+    public private(set) var pendingBytes = 0
     private var finishAfterOutbox = false
 
     init(peer: StreamPeer, id: StreamID) {
@@ -33,7 +42,9 @@ public final class MeshStreamChannel {
 
     /// Queues all of `bytes`, feeding the stream as flow control allows.
     public func send(_ bytes: [UInt8]) {
-        outbox += bytes
+        guard !bytes.isEmpty else { return }
+        outbox.append(bytes)
+        pendingBytes += bytes.count
         flush()
     }
 
@@ -44,14 +55,36 @@ public final class MeshStreamChannel {
     }
 
     func flush() {
-        if !outbox.isEmpty {
-            let n = peer.update { $0.write(outbox, to: id) }
-            if n > 0 { outbox.removeFirst(n) }
+        var taken = 0
+        if pendingBytes > 0 {
+            peer.update { conn in
+                while outboxHead < outbox.count {
+                    let chunk = outbox[outboxHead]
+                    let n = outboxOffset == 0 ? conn.write(chunk, to: id) : conn.write(chunk[outboxOffset...], to: id)
+                    taken += n
+                    guard outboxOffset + n == chunk.count else {
+                        outboxOffset += n
+                        break
+                    }
+                    outbox[outboxHead] = []
+                    outboxHead += 1
+                    outboxOffset = 0
+                }
+            }
+            pendingBytes -= taken
+            if outboxHead == outbox.count {
+                outbox.removeAll(keepingCapacity: true)
+                outboxHead = 0
+            } else if outboxHead >= 64, outboxHead * 2 >= outbox.count {
+                outbox.removeFirst(outboxHead)
+                outboxHead = 0
+            }
         }
-        if outbox.isEmpty, finishAfterOutbox {
+        if pendingBytes == 0, finishAfterOutbox {
             finishAfterOutbox = false
             finish()
         }
+        if taken > 0 { onTaken?(taken) }
     }
 
     public func finish() { peer.update { $0.finish(id) } }

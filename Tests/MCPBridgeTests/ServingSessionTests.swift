@@ -166,7 +166,7 @@ final class ServingSessionTests: XCTestCase {
         let end = await session.run()
         XCTAssertTrue(end.reason.contains("could not be started"), end.reason)
         var ended = false
-        for try await _ in near.inbound {}
+        for try await _ in near.inbound.chunks {}
         ended = true
         XCTAssertTrue(ended)
     }
