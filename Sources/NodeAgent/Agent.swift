@@ -178,7 +178,10 @@ public final class Agent: Sendable {
         try await endpoint.execute { _ in box.value?.reload(config) }.get()
     }
 
-    /// Stops the agent: closes the HTTP gateway and its sessions, then the mesh socket.
+    /// Stops the agent: closes the HTTP gateway and its sessions, then the MCP sessions this
+    /// node serves (each upstream ended as at a session's end: a stdio server's process
+    /// stopped, an HTTP session DELETEd; at most 3 s) and flushes the audit log, then closes
+    /// the mesh socket.
     public func stop() async {
         stopped.succeed(())
         let box = loopState
@@ -187,6 +190,13 @@ public final class Agent: Sendable {
             return box.value?.httpGateway
         }.get()
         await gateway?.close()
+        let served = try? await endpoint.execute { _ in
+            box.value?.publisher.map { ($0.closeAll(reason: "the agent is stopping"), $0.audit) }
+        }.get()
+        if let (drained, audit) = served {
+            try? await drained.get()
+            await audit.flush()
+        }
         _ = try? await endpoint.close().get()
     }
 

@@ -21,6 +21,10 @@ final class MCPPublisher {
     let logger: Logger
     let environment: [String: String]
     private var sessions: [IdentityPublicKey: [(server: String, session: ServingSession)]] = [:]
+    /// Set by `closeAll`: no new session starts.
+    private var closing = false
+    /// `closeAll`'s callers, told when the last session has ended.
+    private var drainWaiters: [EventLoopPromise<Void>] = []
     /// The loop as the sessions' task executor, where there are task executors.
     private let taskExecutor: (any Sendable)?
 
@@ -37,6 +41,7 @@ final class MCPPublisher {
     /// Returns a refusal, or nil when the session runs on `channel`.
     func serve(peer: IdentityPublicKey, peerName: String, server: String, tools: [String],
                channel: MeshStreamChannel) -> String? {
+        guard !closing else { return "this node is stopping" }
         guard let upstreamConfig = config.servers[server] else {
             return "this node does not publish a server named \(server)"
         }
@@ -75,6 +80,36 @@ final class MCPPublisher {
         if sessions[peer]?.isEmpty == true { sessions[peer] = nil }
         logger.info("MCP session ended", metadata: ["peer": "\(peerName)", "server": "\(server)", "reason": "\(end.reason)",
                                                    "bytes_in": "\(end.bytesIn)", "bytes_out": "\(end.bytesOut)"])
+        if sessions.isEmpty { finishDrain() }
+    }
+
+    /// Ends every open session for `reason` and waits until all have ended — their stdio
+    /// servers stopped, their HTTP sessions DELETEd, their audit records handed to the log —
+    /// for at most `timeout` (by default a little more than a stdio server's 2 s from SIGTERM
+    /// to SIGKILL). No session starts after. For the agent's shutdown, while the loop still
+    /// carries the sessions' streams.
+    func closeAll(reason: String, timeout: TimeAmount = .seconds(3)) -> EventLoopFuture<Void> {
+        closing = true
+        guard !sessions.isEmpty else { return loop.makeSucceededVoidFuture() }
+        let promise = loop.makePromise(of: Void.self)
+        drainWaiters.append(promise)
+        for (_, list) in sessions {
+            for (_, session) in list { session.close(reason: reason) }
+        }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: timeout) {
+            if !me.value.drainWaiters.isEmpty {
+                me.value.logger.warning("MCP sessions still open at shutdown", metadata: ["count": "\(me.value.sessions.values.map(\.count).reduce(0, +))"])
+            }
+            me.value.finishDrain()
+        }
+        return promise.futureResult
+    }
+
+    private func finishDrain() {
+        let waiters = drainWaiters
+        drainWaiters.removeAll()
+        for w in waiters { w.succeed() }
     }
 
     /// Applies a new netmap's inbound grants to open sessions: narrowed, widened or ended.

@@ -7,7 +7,8 @@ import XCTest
 /// in the config's `headers`); a laptop holds a grant for three of its four tools. For both:
 /// a 10 MB result arrives intact, progress notifications arrive in order before the result,
 /// a `notifications/cancelled` reaches the server, a denied tool is refused, and the
-/// upstream ends with the session (the process, or the HTTP session by DELETE).
+/// upstream ends with the session (the process, or the HTTP session by DELETE). Stopping the
+/// nas agent with SIGTERM DELETEs the HTTP session still open.
 final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -47,13 +48,13 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
             "webtests": ["url": "http://127.0.0.1:\(httpPort)/mcp", "headers": ["Authorization": "Bearer \(token)"]],
         ]]
         try JSONSerialization.data(withJSONObject: servers).write(to: URL(fileURLWithPath: path("servers.json")))
-        func join(_ name: String, _ tag: String, _ extra: [String] = []) throws {
+        func join(_ name: String, _ tag: String, _ extra: [String] = []) throws -> MeshProcess {
             let key = try coordinator("joinkey", "create", "--tag", tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            _ = try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name, "--listen", "127.0.0.1:0"] + extra,
-                          log: "\(name).log")
+            return try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name, "--listen", "127.0.0.1:0"] + extra,
+                             log: "\(name).log")
         }
-        try join("nas", "tag:nas", ["--config", path("servers.json")])
-        try join("laptop", "tag:laptop")
+        let nas = try join("nas", "tag:nas", ["--config", path("servers.json")])
+        _ = try join("laptop", "tag:laptop")
         XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "laptop") == ["nas"] })
         XCTAssertNotNil(waitUntil(timeout: 60) { eventLines(events).contains { $0["event"] as? String == "start" && $0["transport"] as? String == "http" } },
                         "the HTTP test server starts")
@@ -86,6 +87,23 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
                           "\(server): \(audit)")
             XCTAssertTrue(audit.contains { $0["server"] as? String == server && $0["tool"] as? String == "secret" && $0["decision"] as? String == "denied" })
         }
+
+        // SIGTERM to the nas agent ends the sessions it serves: an open HTTP session is DELETEd.
+        let s = try LineClient(state: path("laptop"), target: "nas/webtests", stderr: path("connect-shutdown.log"))
+        defer { s.close() }
+        let hello = s.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:] as [String: Any],
+                                             "clientInfo": ["name": "mcpmesh-e2e", "version": "1"]], timeout: 60)
+        XCTAssertNotNil(hello?["result"], "initialize before the shutdown: \(String(describing: hello))")
+        let open = eventLines(events).filter { $0["event"] as? String == "session-opened" }.compactMap { $0["session"] as? String }
+        let last = try XCTUnwrap(open.last)
+        XCTAssertEqual(open.count, 2)
+        nas.process.terminate()
+        XCTAssertNotNil(nas.waitForExit(timeout: 10), "the nas agent stops on SIGTERM")
+        XCTAssertTrue(eventLines(events).contains { $0["event"] as? String == "session-deleted" && $0["session"] as? String == last },
+                      "the agent's shutdown DELETEs the HTTP session it had open: \(eventLines(events))")
+        XCTAssertTrue(auditLines().contains { $0["method"] as? String == "session" && ($0["outcome"] as? String)?.contains("stopping") == true },
+                      "the session's audit record is written before the agent exits")
+        XCTAssertNotNil(waitUntil(timeout: 10) { s.isClosed }, "the client's session ends with the agent")
     }
 
     /// One session on `server`: the 10 MB result, progress, cancellation, a denied tool.
