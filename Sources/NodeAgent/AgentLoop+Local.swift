@@ -27,20 +27,44 @@ extension AgentLoop: LocalAPIDelegate {
         }
     }
 
-    func connect(_ request: LocalRequest, toClient: @escaping ([UInt8]) -> Void, closed: @escaping (String?) -> Void,
-                 ready: @escaping (String?, LocalPipe?) -> Void) {
+    func connect(_ request: LocalRequest, clientPID: Int32?, toClient: @escaping ([UInt8]) -> Void,
+                 closed: @escaping (String?) -> Void, ready: @escaping (String?, LocalPipe?) -> Void) {
         guard let peerName = request.peer, let server = request.server else { return ready("connect needs a peer and a server", nil) }
-        openMCP(peer: peerName, server: server) { result in
+        let logger = agent.logger
+        openMCP(peer: peerName, server: server) { [loop] result in
             switch result {
             case .failure(let refusal):
                 ready(refusal.message, nil)
             case .success(let channel):
-                let pipe = LocalPipe()
-                pipe.fromClient = { bytes in channel.send(bytes) }
-                pipe.clientClosed = { channel.finishAfterSending() }
-                channel.onData = { bytes in toClient(bytes) }
-                channel.onEnd = { reason in closed(reason) }
-                ready(nil, pipe)
+                func opened(_ stdio: String) {
+                    logger.info("MCP client session opened", metadata: ["peer": "\(peerName)", "server": "\(server)", "stdio": "\(stdio)"])
+                }
+                func relay() {
+                    opened("relayed")
+                    let pipe = LocalPipe()
+                    pipe.fromClient = { bytes in channel.send(bytes) }
+                    pipe.clientClosed = { channel.finishAfterSending() }
+                    channel.onData = { bytes in toClient(bytes) }
+                    channel.onEnd = { reason in closed(reason) }
+                    ready(nil, pipe)
+                }
+                guard let clientPID, let fds = ClientStdio.open(pid: clientPID) else { return relay() }
+                ClientStdio.serve(input: fds.input, output: fds.output, stream: channel, loop: loop, ended: closed)
+                    .whenComplete { result in
+                        switch result {
+                        case .success(let stdio):
+                            opened("agent")
+                            let pipe = LocalPipe()
+                            pipe.servesClientStdio = true
+                            pipe.clientClosed = {
+                                stdio.close(promise: nil)
+                                channel.finishAfterSending()
+                            }
+                            ready(nil, pipe)
+                        case .failure:
+                            relay()
+                        }
+                    }
             }
         }
     }

@@ -9,12 +9,20 @@ import NIOPosix
 ///
 ///     {"op":"status"}  {"op":"servers"}  {"op":"ping","peer":NAME}  {"op":"logout"}
 ///     {"op":"connect","peer":NAME,"server":SERVER}
+///     {"op":"connect","peer":NAME,"server":SERVER,"stdio":"pipes"}
+///
+/// With `"stdio":"pipes"` (the client's stdin and stdout are pipes) the agent may open those
+/// pipes itself (`ClientStdio`) and answer `{"ok":true,"stdio":"agent"}`: the connection then
+/// carries nothing and closes when the session ends. Otherwise it answers `{"ok":true}` and
+/// relays the connection's bytes.
 public struct LocalRequest: Codable, Sendable {
     public var op: String
     public var peer: String?
     public var server: String?
-    public init(op: String, peer: String? = nil, server: String? = nil) {
-        self.op = op; self.peer = peer; self.server = server
+    /// `pipes`: the client may have the agent serve its stdin and stdout.
+    public var stdio: String?
+    public init(op: String, peer: String? = nil, server: String? = nil, stdio: String? = nil) {
+        self.op = op; self.peer = peer; self.server = server; self.stdio = stdio
     }
 }
 
@@ -22,16 +30,19 @@ public struct LocalRequest: Codable, Sendable {
 protocol LocalAPIDelegate: AnyObject {
     /// Answers a one-shot request with one JSON line.
     func answer(_ request: LocalRequest, reply: @escaping ([UInt8]) -> Void)
-    /// Opens an MCP session for a `connect` request; `ready` gets an error text or nil,
-    /// then bytes flow through the returned pipe.
-    func connect(_ request: LocalRequest, toClient: @escaping ([UInt8]) -> Void, closed: @escaping (String?) -> Void,
-                 ready: @escaping (String?, LocalPipe?) -> Void)
+    /// Opens an MCP session for a `connect` request from process `clientPID` (when known);
+    /// `ready` gets an error text or nil, then bytes flow through the returned pipe (or, when
+    /// the pipe says `servesClientStdio`, between the client's own stdio and the mesh).
+    func connect(_ request: LocalRequest, clientPID: Int32?, toClient: @escaping ([UInt8]) -> Void,
+                 closed: @escaping (String?) -> Void, ready: @escaping (String?, LocalPipe?) -> Void)
 }
 
 /// The mesh side of a local `connect`.
 final class LocalPipe {
     var fromClient: ([UInt8]) -> Void = { _ in }
     var clientClosed: () -> Void = {}
+    /// True when the agent serves the client's stdin and stdout itself (`ClientStdio`).
+    var servesClientStdio = false
 }
 
 final class LocalAPIHandler: ChannelInboundHandler {
@@ -62,8 +73,21 @@ final class LocalAPIHandler: ChannelInboundHandler {
             return
         }
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        if req.op == "connect" {
-            delegate.connect(req, toClient: { [weak self] bytes in
+        if req.op == "connect", req.stdio == "pipes" {
+            let me = NIOLoopBound(self, eventLoop: context.eventLoop)
+            Self.peerPID(context.channel).whenComplete { result in
+                me.value.connect(req, clientPID: (try? result.get()) ?? nil, rest: rest, loopContext.value)
+            }
+        } else if req.op == "connect" {
+            connect(req, clientPID: nil, rest: rest, context)
+        } else {
+            delegate.answer(req) { [weak self] line in self?.write(loopContext.value, line, close: true) }
+        }
+    }
+
+    private func connect(_ req: LocalRequest, clientPID: Int32?, rest: [UInt8], _ context: ChannelHandlerContext) {
+        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        delegate.connect(req, clientPID: clientPID, toClient: { [weak self] bytes in
                 self?.write(loopContext.value, bytes, close: false)
             }, closed: { [weak self] _ in
                 self?.write(loopContext.value, [], close: true)
@@ -74,12 +98,25 @@ final class LocalAPIHandler: ChannelInboundHandler {
                     return
                 }
                 self.pipe = pipe
+                if pipe?.servesClientStdio == true {
+                    self.write(loopContext.value, Array("{\"ok\":true,\"stdio\":\"agent\"}\n".utf8), close: false)
+                    return
+                }
                 self.write(loopContext.value, Array("{\"ok\":true}\n".utf8), close: false)
                 if !rest.isEmpty { pipe?.fromClient(rest) }
             })
-        } else {
-            delegate.answer(req) { [weak self] line in self?.write(loopContext.value, line, close: true) }
-        }
+    }
+
+    /// The process on the other end of the local socket, from its peer credentials (Linux).
+    static func peerPID(_ channel: any Channel) -> EventLoopFuture<Int32?> {
+        #if os(Linux)
+        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
+        return provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).map { (credentials: PeerCredentials) -> Int32? in
+            credentials.pid > 0 ? credentials.pid : nil
+        }.recover { _ in nil }
+        #else
+        return channel.eventLoop.makeSucceededFuture(nil)
+        #endif
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -108,6 +145,13 @@ final class LocalAPIHandler: ChannelInboundHandler {
         let obj: [String: Any] = ["ok": false, "error": text]
         return Array((try? JSONSerialization.data(withJSONObject: obj)) ?? Data()) + [0x0a]
     }
+}
+
+/// `struct ucred` (`SO_PEERCRED`), which the C library declares only for `_GNU_SOURCE`.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
 }
 
 enum LocalAPIServer {

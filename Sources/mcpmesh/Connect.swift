@@ -25,13 +25,27 @@ struct Connect: ParsableCommand {
     func run() throws {
         let parts = target.split(separator: "/").map(String.init)
         let client = AgentClient.connect(agent)
-        client.send(["op": "connect", "peer": parts[0], "server": parts[1]])
+        var request = ["op": "connect", "peer": parts[0], "server": parts[1]]
+        // Pipes (how MCP clients start stdio servers) the agent can serve itself, which saves
+        // this process's relay on every message.
+        if Self.isPipe(0), Self.isPipe(1) { request["stdio"] = "pipes" }
+        client.send(request)
         guard let (line, rest) = client.readLine(),
               let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
             CLIError.exit(CLIError(exitCode: 1, message: "the agent closed the connection without an answer"))
         }
         guard obj["ok"] as? Bool == true else {
             CLIError.exit(CLIError(exitCode: 1, message: obj["error"] as? String ?? "the agent refused the session"))
+        }
+        if obj["stdio"] as? String == "agent" {
+            // The agent reads our stdin and writes our stdout; the session lasts as long as
+            // this connection, which the agent closes at its end.
+            var buf = [UInt8](repeating: 0, count: 256)
+            while true {
+                let n = read(client.fd, &buf, buf.count)
+                if n > 0 || (n < 0 && errno == EINTR) { continue }
+                return
+            }
         }
         if !rest.isEmpty { _ = rest.withUnsafeBytes { write(1, $0.baseAddress!, rest.count) } }
         // stdin → agent, in the background; agent → stdout here until the session ends.
@@ -56,6 +70,13 @@ struct Connect: ParsableCommand {
                 off += w
             }
         }
+    }
+}
+
+extension Connect {
+    static func isPipe(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
     }
 }
 

@@ -7,8 +7,10 @@ import XCTest
 /// in the config's `headers`); a laptop holds a grant for three of its four tools. For both:
 /// a 10 MB result arrives intact, progress notifications arrive in order before the result,
 /// a `notifications/cancelled` reaches the server, a denied tool is refused, and the
-/// upstream ends with the session (the process, or the HTTP session by DELETE). Stopping the
-/// nas agent with SIGTERM DELETEs the HTTP session still open.
+/// upstream ends with the session (the process, or the HTTP session by DELETE). The stdio
+/// session's client talks to `mcpmesh connect` over pipes (which the agent serves itself),
+/// the HTTP one's over sockets (which connect relays). Stopping the nas agent with SIGTERM
+/// DELETEs the HTTP session still open.
 final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -60,7 +62,7 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
                         "the HTTP test server starts")
 
         // The stdio server: one process for the session, gone when the session ends.
-        try exercise("tests", events: events)
+        try exercise("tests", events: events, stdio: .pipes)
         let starts = eventLines(events).filter { $0["event"] as? String == "start" && $0["transport"] as? String == "stdio" }
         XCTAssertEqual(starts.count, 1, "one process for the one session")
         if let pid = starts.first?["pid"] as? Int32 {
@@ -69,7 +71,7 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
         }
 
         // The HTTP server: one HTTP session, DELETEd when the mesh session ends.
-        try exercise("webtests", events: events)
+        try exercise("webtests", events: events, stdio: .sockets)
         let opened = eventLines(events).filter { $0["event"] as? String == "session-opened" }.compactMap { $0["session"] as? String }
         XCTAssertEqual(opened.count, 1, "one HTTP session for the one mesh session")
         XCTAssertNotNil(waitUntil(timeout: 5) {
@@ -79,6 +81,9 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
         XCTAssertFalse(eventLines(events).contains { $0["event"] as? String == "unauthorized" },
                        "every request carries the configured Authorization header")
         XCTAssertFalse(eventLines(events).contains { $0["event"] as? String == "secret-called" }, "a denied call never reaches a server")
+        let laptopLog = (try? String(contentsOfFile: path("laptop.log"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(laptopLog.contains("server=tests stdio=agent"), "pipes are served by the agent: \(laptopLog)")
+        XCTAssertTrue(laptopLog.contains("server=webtests stdio=relayed"), "sockets are relayed by connect: \(laptopLog)")
 
         // The audit log has both cancelled calls as cancelled.
         let audit = auditLines()
@@ -107,8 +112,8 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
     }
 
     /// One session on `server`: the 10 MB result, progress, cancellation, a denied tool.
-    private func exercise(_ server: String, events: String) throws {
-        let s = try LineClient(state: path("laptop"), target: "nas/\(server)", stderr: path("connect-\(server).log"))
+    private func exercise(_ server: String, events: String, stdio: LineClient.Stdio) throws {
+        let s = try LineClient(state: path("laptop"), target: "nas/\(server)", stderr: path("connect-\(server).log"), stdio: stdio)
         defer { s.close() }
         // A cold Python server takes seconds to import its SDK on a loaded machine.
         let hello = s.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:] as [String: Any],
@@ -239,25 +244,56 @@ final class MCPPassthroughEndToEndTests: MeshProcessTestCase {
 /// `@unchecked`: `messages`, `arrivals` and `eof` are guarded by `lock`; the rest is set in
 /// init or used from the test's thread only.
 final class LineClient: @unchecked Sendable {
+    /// What connect's stdin and stdout are: pipes (the agent serves them itself) or sockets
+    /// (connect relays them).
+    enum Stdio { case pipes, sockets }
+
     let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
+    private let input: FileHandle
     private let lock = NSLock()
     private var received: [[String: Any]] = []
     private var arrivals: [Int: Date] = [:]
     private var eof = false
     private var nextID = 1
 
-    init(state: String, target: String, stderr: String) throws {
+    init(state: String, target: String, stderr: String, stdio: Stdio = .pipes) throws {
         process.executableURL = CLIRunner.productsDirectory.appendingPathComponent("mcpmesh")
         process.arguments = ["connect", target, "--state", state]
-        process.standardInput = input
-        process.standardOutput = output
+        let output: FileHandle
+        switch stdio {
+        case .pipes:
+            let (inPipe, outPipe) = (Pipe(), Pipe())
+            process.standardInput = inPipe
+            process.standardOutput = outPipe
+            (input, output) = (inPipe.fileHandleForWriting, outPipe.fileHandleForReading)
+        case .sockets:
+            let (ours, theirs) = try Self.socketPairs()
+            process.standardInput = theirs.input
+            process.standardOutput = theirs.output
+            (input, output) = (ours.input, ours.output)
+        }
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
         try process.run()
-        let fd = output.fileHandleForReading.fileDescriptor
-        Thread.detachNewThread { self.readLines(fd) }
+        if case .sockets = stdio {
+            try (process.standardInput as? FileHandle)?.close()
+            try (process.standardOutput as? FileHandle)?.close()
+        }
+        let fd = output.fileDescriptor
+        Thread.detachNewThread { withExtendedLifetime(output) { self.readLines(fd) } }
+    }
+
+    /// Two socket pairs: ours to write the child's stdin and read its stdout, and theirs.
+    private static func socketPairs() throws -> (ours: (input: FileHandle, output: FileHandle),
+                                                 theirs: (input: FileHandle, output: FileHandle)) {
+        var a: [Int32] = [-1, -1], b: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &a) == 0,
+              socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &b) == 0 else {
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
+        for fd in a + b { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        func handle(_ fd: Int32) -> FileHandle { FileHandle(fileDescriptor: fd, closeOnDealloc: true) }
+        return ((handle(a[0]), handle(b[0])), (handle(a[1]), handle(b[1])))
     }
 
     /// Reads stdout to its end, splitting lines by scanning only the bytes just read.
@@ -307,7 +343,7 @@ final class LineClient: @unchecked Sendable {
     func send(_ object: [String: Any]) {
         var data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
         data.append(0x0a)
-        try? input.fileHandleForWriting.write(contentsOf: data)
+        try? input.write(contentsOf: data)
     }
 
     /// Sends a request without waiting; returns its id.
@@ -343,7 +379,7 @@ final class LineClient: @unchecked Sendable {
     }
 
     func close() {
-        try? input.fileHandleForWriting.close()
+        try? input.close()
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { process.terminate() }
