@@ -17,7 +17,8 @@ public actor ByteStreamTransport: Transport {
     private let messages: AsyncThrowingStream<Data, any Error>
     private let sink: AsyncThrowingStream<Data, any Error>.Continuation
     private var connected = false
-    private var closed = false
+    /// Read by `send`, which takes no hop onto the actor.
+    private let closed = LockedValue(false)
 
     /// A transport over `stream` accepting messages up to `maxMessageBytes`.
     public init(stream: ByteStream, maxMessageBytes: Int = MessageFramer.defaultMaxMessageBytes, logger: Logger? = nil) {
@@ -29,7 +30,7 @@ public actor ByteStreamTransport: Transport {
 
     /// Starts reading the stream.
     public func connect() async throws {
-        guard !connected, !closed else { return }
+        guard !connected, !closed.withLock({ $0 }) else { return }
         connected = true
         let framing = Framing(maxMessageBytes: maxMessageBytes, sink: sink)
         stream.inbound.deliver({ framing.append($0) }, end: { framing.end($0) })
@@ -37,15 +38,14 @@ public actor ByteStreamTransport: Transport {
 
     /// Closes the stream; `receive()` finishes.
     public func disconnect() async {
-        guard !closed else { return }
-        closed = true
+        guard !closed.withLock({ closed in defer { closed = true }; return closed }) else { return }
         await stream.close()
         sink.finish()
     }
 
-    /// Sends one message, framed.
-    public func send(_ data: Data) async throws {
-        guard !closed else { throw MCPBridgeError.notConnected(what: "the mesh stream") }
+    /// Sends one message, framed, on the caller's executor (no hop onto the actor).
+    public nonisolated func send(_ data: Data) async throws {
+        guard !closed.withLock({ $0 }) else { throw MCPBridgeError.notConnected(what: "the mesh stream") }
         try await stream.write(MessageFramer.framedBytes(data))
     }
 

@@ -11,7 +11,13 @@ import MeshWire
 /// `run()` connects both sides and returns when either side ends, the grant is withdrawn
 /// (`updateGrant(nil)`) or `close(reason:)` is called; it then disconnects both sides (which
 /// ends a stdio server's process) and writes the session's audit record.
-public actor ServingSession {
+///
+/// The filter and the counters sit behind a lock rather than in an actor: a message is
+/// filtered and handed to the other side by the task that received it, with no hop (the
+/// transports' `send` is not isolated either), which is what keeps a round trip to a few
+/// wake-ups when the agent runs the session on its event loop. Each side's messages are
+/// handled in order, one at a time.
+public final class ServingSession: Sendable {
     /// How a session ended.
     public struct End: Sendable, Hashable {
         /// Why, in words for an operator and the audit log.
@@ -21,10 +27,14 @@ public actor ServingSession {
     }
 
     /// The peer's node name.
-    public nonisolated let peer: String
+    public let peer: String
     /// The server's name.
-    public nonisolated let server: String
-    private var filter: ToolFilter
+    public let server: String
+    private struct State {
+        var filter: ToolFilter
+        var bytesIn = 0, bytesOut = 0
+    }
+    private let state: LockedValue<State>
     private let client: any Transport
     private let upstream: any Transport
     private let audit: @Sendable (AuditRecord) -> Void
@@ -32,7 +42,6 @@ public actor ServingSession {
     private let logger: Logger
     private let stops: AsyncStream<String>
     private let stopSink: AsyncStream<String>.Continuation
-    private var bytesIn = 0, bytesOut = 0
 
     /// A session for `peer` on `server` under `grant`, between `client` and `upstream`.
     public init(peer: String, server: String, grant: ToolGrant, client: any Transport, upstream: any Transport,
@@ -40,7 +49,7 @@ public actor ServingSession {
                 limits: ToolFilter.Limits = .init(), logger: Logger? = nil) {
         self.peer = peer
         self.server = server
-        self.filter = ToolFilter(peer: peer, server: server, grant: grant, limits: limits)
+        self.state = LockedValue(State(filter: ToolFilter(peer: peer, server: server, grant: grant, limits: limits)))
         self.client = client
         self.upstream = upstream
         self.audit = audit
@@ -53,9 +62,11 @@ public actor ServingSession {
     public func run() async -> End {
         let started = clock.now()
         let reason = await relay()
-        for action in filter.sessionEnded(now: clock.now()) { await perform(action) }
+        let now = clock.now()
+        for action in state.withLock({ $0.filter.sessionEnded(now: now) }) { await perform(action) }
         await client.disconnect()
         await upstream.disconnect()
+        let (bytesIn, bytesOut) = state.withLock { ($0.bytesIn, $0.bytesOut) }
         audit(AuditRecord(time: clock.wallTime(), peer: peer, server: server, method: "session", tool: nil,
                           decision: .allowed, durationMs: AuditRecord.milliseconds(clock.now() - started),
                           bytesIn: bytesIn, bytesOut: bytesOut, outcome: reason))
@@ -64,16 +75,17 @@ public actor ServingSession {
 
     /// Applies a policy change; `nil` (no grant left) ends the session.
     public func updateGrant(_ grant: ToolGrant?) async {
-        for action in filter.updateGrant(grant, now: clock.now()) { await perform(action) }
+        let now = clock.now()
+        for action in state.withLock({ $0.filter.updateGrant(grant, now: now) }) { await perform(action) }
     }
 
     /// Ends the session for `reason`.
-    public nonisolated func close(reason: String) {
+    public func close(reason: String) {
         stopSink.yield(reason)
     }
 
     /// The grant in force, nil once withdrawn.
-    public var grant: ToolGrant? { filter.grant }
+    public var grant: ToolGrant? { state.withLock { $0.filter.grant } }
 
     // MARK: - Relaying
 
@@ -118,12 +130,17 @@ public actor ServingSession {
     }
 
     private func clientMessage(_ data: Data) async {
-        bytesIn += data.count
-        for action in filter.clientMessage(data, now: clock.now()) { await perform(action) }
+        let now = clock.now()
+        let actions = state.withLock { state in
+            state.bytesIn += data.count
+            return state.filter.clientMessage(data, now: now)
+        }
+        for action in actions { await perform(action) }
     }
 
     private func upstreamMessage(_ data: Data) async {
-        for action in filter.upstreamMessage(data, now: clock.now()) { await perform(action) }
+        let now = clock.now()
+        for action in state.withLock({ $0.filter.upstreamMessage(data, now: now) }) { await perform(action) }
     }
 
     private func perform(_ action: ToolFilter.Action) async {
@@ -135,7 +152,7 @@ public actor ServingSession {
                 close(reason: "the MCP server cannot be written to: \(error)")
             }
         case .toClient(let data):
-            bytesOut += data.count
+            state.withLock { $0.bytesOut += data.count }
             do {
                 try await client.send(data)
             } catch {

@@ -1,0 +1,16 @@
+import Foundation
+
+/// A value behind a lock, for state that threads and tasks share without an actor hop.
+/// Keep the work inside `withLock` short, and never await in it.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
