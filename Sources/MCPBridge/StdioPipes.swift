@@ -24,14 +24,18 @@ import Darwin
 ///   server instead of filling memory.
 /// - Stdout ends at end of file, or when the child exits (its pidfd on Linux) even if a
 ///   process it started still holds the pipe open; what is in the pipe then is still read.
+/// - Given a `StdioOutputReader` (the agent's event loop), stdout is read there instead and
+///   framed as it arrives; the thread then only waits for a full stdin pipe and the exit.
 final class StdioPipes: @unchecked Sendable {
     /// The child's ends, for the spawn: the read end of its stdin, the write end of its stdout.
     private(set) var childStdin: Int32 = -1, childStdout: Int32 = -1
 
     private let server: String
     private let maxQueuedBytes: Int
-    private var framer: MessageFramer  // the thread's alone
+    /// Used by whoever reads stdout (the thread, or the output reader), one at a time.
+    private var framer: MessageFramer
     private let onOutputEnd: @Sendable () -> Void
+    private let outputReader: (any StdioOutputReader)?
 
     // Everything below is guarded by `lock`.
     private let lock = NSLock()
@@ -47,16 +51,21 @@ final class StdioPipes: @unchecked Sendable {
     private var waiter: CheckedContinuation<Data?, any Error>?
     /// Set once stdout has ended: `.success` at its end, `.failure` when reading failed.
     private var outputEnd: Result<Void, MCPBridgeError>?
+    /// The output reader's pipe, when it reads stdout; paused while the queue is full.
+    private var external: (any StdioOutputReading)?
+    private var externalPaused = false
+    private var exitSeen = false
     private var threadDone = false
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Pipes for `server`, framing messages up to `maxMessageBytes`; `onOutputEnd` is called
     /// once when stdout ends, with a lock held: it must only signal (yield to a stream).
     init(server: String, maxMessageBytes: Int, maxQueuedBytes: Int = 1 << 20,
-         onOutputEnd: @escaping @Sendable () -> Void) {
+         outputReader: (any StdioOutputReader)? = nil, onOutputEnd: @escaping @Sendable () -> Void) {
         self.server = server
         self.maxQueuedBytes = maxQueuedBytes
         self.framer = MessageFramer(maxMessageBytes: maxMessageBytes)
+        self.outputReader = outputReader
         self.onOutputEnd = onOutputEnd
     }
 
@@ -93,14 +102,24 @@ final class StdioPipes: @unchecked Sendable {
         (childStdin, childStdout) = (-1, -1)
     }
 
-    /// Starts the thread. `exitDescriptor`, when not negative, is a descriptor that becomes
-    /// readable when the child exits (a pidfd); it is duplicated, the caller keeps its own.
-    func start(exitDescriptor: Int32) {
-        lock.lock()
-        guard phase == .open else { return lock.unlock() }
-        phase = .running
-        if exitDescriptor >= 0 { self.exitDescriptor = fcntl(exitDescriptor, F_DUPFD_CLOEXEC, 0) }
-        lock.unlock()
+    /// Starts the thread (after handing stdout to the output reader, if there is one and it
+    /// takes it). `exitDescriptor`, when not negative, is a descriptor that becomes readable
+    /// when the child exits (a pidfd); it is duplicated, the caller keeps its own.
+    func start(exitDescriptor: Int32) async {
+        let output: Int32? = lock.withLock {
+            guard phase == .open else { return nil }
+            phase = .running
+            if exitDescriptor >= 0 { self.exitDescriptor = fcntl(exitDescriptor, F_DUPFD_CLOEXEC, 0) }
+            return self.output
+        }
+        guard let output else { return }
+        if let outputReader, let reading = try? await outputReader.start(
+            reading: output, deliver: { [self] in received($0) }, end: { [self] in receivedEnd($0) }) {
+            lock.withLock {
+                self.output = -1
+                external = reading
+            }
+        }
         let thread = Thread { self.serve() }
         thread.name = "mcp-stdio"
         thread.start()
@@ -110,6 +129,8 @@ final class StdioPipes: @unchecked Sendable {
     /// waiting, closes every descriptor, and returns once the thread is gone.
     func stop() async {
         let mustWait: Bool = lock.withLock {
+            // The output reader reads what is left and ends stdout.
+            external?.finish()
             switch phase {
             case .idle, .open:
                 phase = .stopped
@@ -249,6 +270,10 @@ final class StdioPipes: @unchecked Sendable {
             let wasPaused = queuedBytes > maxQueuedBytes
             queuedBytes -= message.count
             if wasPaused, queuedBytes <= maxQueuedBytes / 2 { pokeLocked() }
+            if externalPaused, queuedBytes <= maxQueuedBytes / 2 {
+                externalPaused = false
+                external?.resume()
+            }
             return .success(message)
         }
         switch outputEnd {
@@ -299,7 +324,7 @@ final class StdioPipes: @unchecked Sendable {
             let reading = outputEnd == nil && output >= 0 && queuedBytes <= maxQueuedBytes
             fds.append(pollfd(fd: reading ? output : -1, events: Int16(POLLIN), revents: 0))
             fds.append(pollfd(fd: !writes.isEmpty && input >= 0 ? input : -1, events: Int16(POLLOUT), revents: 0))
-            fds.append(pollfd(fd: outputEnd == nil ? exitDescriptor : -1, events: Int16(POLLIN), revents: 0))
+            fds.append(pollfd(fd: outputEnd == nil && !exitSeen ? exitDescriptor : -1, events: Int16(POLLIN), revents: 0))
             lock.unlock()
 
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
@@ -316,13 +341,20 @@ final class StdioPipes: @unchecked Sendable {
                 lock.unlock()
             }
             // The child exited: what it left in the pipe is read, then stdout has ended.
-            if fds[3].revents != 0 { readOutput(&buffer, final: true) }
+            if fds[3].revents != 0 {
+                let reading: (any StdioOutputReading)? = lock.withLock {
+                    exitSeen = true
+                    return external
+                }
+                if let reading { reading.finish() } else { readOutput(&buffer, final: true) }
+            }
         }
-        // Stopped, with `lock` held: a last read, then everything ends.
+        // Stopped, with `lock` held: a last read, then everything ends (stdout, when the
+        // output reader has it, ends when that reader has read the rest).
         lock.unlock()
         readOutput(&buffer, final: true)
         lock.lock()
-        endOutputLocked(.success(()))
+        if external == nil { endOutputLocked(.success(())) }
         let error = MCPBridgeError.notConnected(what: "MCP server \"\(server)\"")
         for w in writes { w.complete(.failure(error))?.resume(throwing: error) }
         writes.removeAll()
@@ -371,6 +403,45 @@ final class StdioPipes: @unchecked Sendable {
             if let end { endOutputLocked(end) }
             lock.unlock()
             if end != nil || !final { return }
+        }
+    }
+
+    /// From the output reader: `chunk` of stdout.
+    private func received(_ chunk: [UInt8]) {
+        guard lock.withLock({ outputEnd == nil }) else { return }
+        var messages: [Data] = []
+        var failure: MCPBridgeError?
+        framer.append(chunk)
+        do {
+            while let message = try framer.next() { messages.append(message) }
+        } catch {
+            failure = .upstreamFailed(server: server, reason: "its stdout: \(error)")
+        }
+        lock.withLock {
+            for message in messages { enqueueLocked(message) }
+            if let failure { endOutputLocked(.failure(failure)) }
+            if queuedBytes > maxQueuedBytes, !externalPaused, outputEnd == nil, let external {
+                externalPaused = true
+                external.pause()
+            }
+        }
+    }
+
+    /// From the output reader: stdout ended (nil) or reading it failed.
+    private func receivedEnd(_ error: (any Error)?) {
+        guard lock.withLock({ outputEnd == nil }) else { return }
+        var last: Data?
+        var end: Result<Void, MCPBridgeError> = .success(())
+        if let error {
+            end = .failure(.upstreamFailed(server: server, reason: "reading its stdout failed: \(error)"))
+        } else {
+            do { last = try framer.finish() } catch {
+                end = .failure(.upstreamFailed(server: server, reason: "its stdout: \(error)"))
+            }
+        }
+        lock.withLock {
+            if let last { enqueueLocked(last) }
+            endOutputLocked(end)
         }
     }
 

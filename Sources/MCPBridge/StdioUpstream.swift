@@ -21,9 +21,9 @@ import SystemPackage
 ///   ended together with the helpers they spawn.
 /// - Its stdin and stdout are `StdioPipes`: a message is written to stdin by the sender
 ///   itself when the pipe has room, and stdout is read and framed by `MessageFramer` (the same
-///   size limit as mesh streams) on a thread of the pipes' own, which hands each message
-///   straight to the reader. An oversized message ends the session with an error rather than
-///   leaving a request unanswered.
+///   size limit as mesh streams) on a thread of the pipes' own, or on the caller's event loop
+///   (`StdioOutputReader`), which hands each message straight to the reader. An oversized
+///   message ends the session with an error rather than leaving a request unanswered.
 /// - Its stderr is kept in a `BoundedLog` (and logged at debug level).
 /// - `disconnect()` closes stdin, sends SIGTERM to the group and SIGKILL after
 ///   `terminationGrace`, and returns once the process is gone. A child that exits on its own
@@ -74,8 +74,10 @@ public actor StdioUpstream: Transport {
     public private(set) var termination: String?
 
     /// An upstream for `config`, whose child will inherit `baseEnvironment` under its `env`.
+    /// `outputReader`, when given, reads the child's stdout (the agent passes its event loop);
+    /// without one, the pipes' own thread does.
     public init(config: StdioServerConfig, baseEnvironment: [String: String], options: Options = Options(),
-                logger: Logger? = nil) {
+                outputReader: (any StdioOutputReader)? = nil, logger: Logger? = nil) {
         self.config = config
         self.baseEnvironment = baseEnvironment
         self.options = options
@@ -85,7 +87,7 @@ public actor StdioUpstream: Transport {
         (self.closeRequests, self.closeSink) = (closeRequests, closeSink)
         // The end of stdout ends the child too, as a close request.
         let pipes = StdioPipes(server: config.name, maxMessageBytes: options.maxMessageBytes,
-                               onOutputEnd: { closeSink.yield() })
+                               outputReader: outputReader, onOutputEnd: { closeSink.yield() })
         self.pipes = pipes
         self.messages = AsyncThrowingStream(unfolding: { try await pipes.next() })
     }
@@ -155,7 +157,7 @@ public actor StdioUpstream: Transport {
                 error: .sequence
             ) { execution in
                 self.pipes.closeChildEnds()
-                self.pipes.start(exitDescriptor: Self.exitDescriptor(execution.processIdentifier))
+                await self.pipes.start(exitDescriptor: Self.exitDescriptor(execution.processIdentifier))
                 self.started(pid: execution.processIdentifier.value)
                 await self.serve(execution)
             }

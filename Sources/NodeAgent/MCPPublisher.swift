@@ -48,7 +48,8 @@ final class MCPPublisher {
         let upstream: any Transport
         switch upstreamConfig {
         case .stdio(let c):
-            upstream = StdioUpstream(config: c, baseEnvironment: environment, logger: logger)
+            upstream = StdioUpstream(config: c, baseEnvironment: environment,
+                                     outputReader: EventLoopStdioReader(loop: loop), logger: logger)
         case .http(let c):
             // A session of its own with the server, with the config's headers on every
             // request; the session's end (`ServingSession.run`) disconnects it, which DELETEs it.

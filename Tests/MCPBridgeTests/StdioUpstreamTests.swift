@@ -126,6 +126,32 @@ final class StdioUpstreamTests: XCTestCase {
         await up.disconnect()
     }
 
+    func testAnOutputReaderReadsStdoutWithBackpressure() async throws {
+        let script = try TestServers.write(TestServers.stdioServer, named: "server.py")
+        let reader = ThreadOutputReader()
+        let up = StdioUpstream(config: StdioServerConfig(name: "test", command: TestServers.python, args: ["-u", script]),
+                               baseEnvironment: StdioServerConfig.minimalEnvironment(from: ProcessInfo.processInfo.environment),
+                               outputReader: reader)
+        try await up.connect()
+        // 10 MB waiting to be taken is more than the pipes queue: reading pauses until the
+        // messages are taken, then resumes.
+        try await send(up, #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"big","arguments":{"size":10000000}}}"#)
+        for _ in 0..<1000 where reader.pauses == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertEqual(reader.pauses, 1, "reading pauses while nobody takes the messages")
+        let inbox = TestInbox.draining(up.receive())
+        let response = try await inbox.nextJSON(timeout: .seconds(30))
+        XCTAssertEqual(resultText(response)?.count, 10_000_000)
+        try await send(up, #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"a":1}}}"#)
+        let echo = try await inbox.nextJSON()
+        XCTAssertEqual(echo["id"] as? Int, 2)
+        XCTAssertEqual(reader.started, 1)
+        let pid = try XCTUnwrapAsync(await up.processID)
+        await up.disconnect()
+        XCTAssertFalse(TestServers.isAlive(pid))
+        let ended = await inbox.waitUntilFinished()
+        XCTAssertTrue(ended)
+    }
+
     func testMissingCommandFailsToLaunch() async throws {
         let up = StdioUpstream(config: StdioServerConfig(name: "ghost", command: "no-such-mcp-server-\(UUID().uuidString)"),
                                baseEnvironment: ["PATH": "/usr/bin:/bin"])
@@ -166,5 +192,73 @@ final class StdioUpstreamTests: XCTestCase {
         let pid = try XCTUnwrap(maybePID)
         let gone = await TestServers.waitUntilGone(pid)
         XCTAssertTrue(gone)
+    }
+}
+
+/// A `StdioOutputReader` for tests: a thread of its own per pipe, polling it, counting pauses.
+final class ThreadOutputReader: StdioOutputReader, @unchecked Sendable {
+    private let lock = NSLock()
+    private var pauseCount = 0, startCount = 0
+    var pauses: Int { lock.withLock { pauseCount } }
+    var started: Int { lock.withLock { startCount } }
+
+    func start(reading descriptor: Int32, deliver: @escaping @Sendable ([UInt8]) -> Void,
+               end: @escaping @Sendable ((any Error)?) -> Void) async throws -> any StdioOutputReading {
+        lock.withLock { startCount += 1 }
+        let reading = Reading(fd: descriptor, deliver: deliver, end: end) { [self] in lock.withLock { pauseCount += 1 } }
+        Thread { reading.run() }.start()
+        return reading
+    }
+
+    final class Reading: StdioOutputReading, @unchecked Sendable {
+        private let fd: Int32
+        private let deliver: @Sendable ([UInt8]) -> Void
+        private let end: @Sendable ((any Error)?) -> Void
+        private let paused: @Sendable () -> Void
+        private let condition = NSCondition()
+        private var isPaused = false, finishing = false
+
+        init(fd: Int32, deliver: @escaping @Sendable ([UInt8]) -> Void, end: @escaping @Sendable ((any Error)?) -> Void,
+             paused: @escaping @Sendable () -> Void) {
+            (self.fd, self.deliver, self.end, self.paused) = (fd, deliver, end, paused)
+        }
+
+        func pause() {
+            paused()
+            condition.withLock { isPaused = true }
+        }
+
+        func resume() {
+            condition.withLock {
+                isPaused = false
+                condition.broadcast()
+            }
+        }
+
+        func finish() {
+            condition.withLock {
+                finishing = true
+                condition.broadcast()
+            }
+        }
+
+        func run() {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            defer { close(fd) }
+            while true {
+                let done: Bool = condition.withLock {
+                    while isPaused, !finishing { condition.wait() }
+                    return finishing
+                }
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&p, 1, 50)
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n > 0 {
+                    deliver(Array(buffer[0..<n]))
+                } else if n == 0 || (errno != EAGAIN && errno != EINTR) || done {
+                    return end(n < 0 && !done ? POSIXError(.init(rawValue: errno) ?? .EIO) : nil)
+                }
+            }
+        }
     }
 }
