@@ -29,6 +29,22 @@ public enum HTTPGatewayError: Error, Equatable, CustomStringConvertible {
 /// `HTTPRequest`, and writes back its `HTTPResponse` — an SSE body chunk by chunk, each
 /// flushed as the session produces it, so progress reaches the client before the result.
 public final class HTTPGatewayListener: Sendable {
+    /// Bounds on what local clients may hold open.
+    public struct Limits: Sendable, Hashable {
+        /// Connections open at once; more are closed as soon as they are accepted.
+        public var maxConnections: Int
+        /// How long a connection may sit without a request in progress (waiting for one, or
+        /// still sending its head or body) before it is closed. A response being produced
+        /// (an SSE stream included) is not bounded by it.
+        public var idleTimeout: TimeAmount
+
+        /// Defaults: 128 connections, 60 s.
+        public init(maxConnections: Int = 128, idleTimeout: TimeAmount = .seconds(60)) {
+            self.maxConnections = maxConnections
+            self.idleTimeout = idleTimeout
+        }
+    }
+
     /// The gateway answering the requests.
     public let gateway: LoopbackGateway
     private let channel: any Channel
@@ -40,7 +56,7 @@ public final class HTTPGatewayListener: Sendable {
     /// Binds `host:port` (a numeric loopback address; port 0 picks one) and serves
     /// `permitted` servers, opening a stream with `openStream` for each new MCP session.
     public static func start(host: String, port: Int, permitted: Set<RemoteServer> = [],
-                             maxMessageBytes: Int = MessageFramer.defaultMaxMessageBytes,
+                             maxMessageBytes: Int = MessageFramer.defaultMaxMessageBytes, limits: Limits = Limits(),
                              group: any EventLoopGroup, logger: Logger,
                              openStream: @escaping LoopbackGateway.StreamOpener) async throws -> HTTPGatewayListener {
         let host = try loopbackHost(host)
@@ -48,16 +64,22 @@ public final class HTTPGatewayListener: Sendable {
         // Connections accepted before the gateway exists (it needs the bound port) wait for it.
         let made = group.next().makePromise(of: LoopbackGateway.self)
         let gatewayFuture = made.futureResult
+        let gate = ConnectionGate(limit: limits.maxConnections, logger: logger)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    guard gate.enter(channel) else {
+                        return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+                    }
+                    channel.closeFuture.whenComplete { _ in gate.leave(channel) }
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                         try channel.pipeline.syncOperations.addHandler(
-                            HTTPGatewayHandler(gateway: gatewayFuture, maxBodyBytes: maxMessageBytes, logger: logger))
+                            HTTPGatewayHandler(gateway: gatewayFuture, maxBodyBytes: maxMessageBytes,
+                                               idleTimeout: limits.idleTimeout, logger: logger))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -73,14 +95,21 @@ public final class HTTPGatewayListener: Sendable {
         Task {
             for await servers in updates { await gateway.updatePermitted(servers) }
         }
-        return HTTPGatewayListener(gateway: gateway, channel: channel, permits: permits)
+        return HTTPGatewayListener(gateway: gateway, channel: channel, gate: gate, permits: permits)
     }
 
-    private init(gateway: LoopbackGateway, channel: any Channel, permits: AsyncStream<Set<RemoteServer>>.Continuation) {
+    private let gate: ConnectionGate
+
+    private init(gateway: LoopbackGateway, channel: any Channel, gate: ConnectionGate,
+                 permits: AsyncStream<Set<RemoteServer>>.Continuation) {
         self.gateway = gateway
         self.channel = channel
+        self.gate = gate
         self.permits = permits
     }
+
+    /// Client connections open now.
+    public var openConnections: Int { gate.count }
 
     /// Serves `servers` from now on (after a netmap change); sessions with servers no longer
     /// permitted are closed.
@@ -88,10 +117,11 @@ public final class HTTPGatewayListener: Sendable {
         permits.yield(servers)
     }
 
-    /// Stops listening and closes every MCP session.
+    /// Stops listening, closes every client connection and every MCP session.
     public func close() async {
         permits.finish()
         try? await channel.close()
+        for connection in gate.all { try? await connection.close() }
         await gateway.closeAll()
     }
 
@@ -111,6 +141,50 @@ public final class HTTPGatewayListener: Sendable {
         }
         throw .notLoopback(host)
     }
+}
+
+/// Counts the gateway's open connections against its limit; says so in the log once per
+/// stretch of refusals, not once per connection.
+final class ConnectionGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private let limit: Int
+    private let logger: Logger
+    private var open: [ObjectIdentifier: any Channel] = [:]
+    private var refusing = false
+
+    init(limit: Int, logger: Logger) {
+        self.limit = limit
+        self.logger = logger
+    }
+
+    /// Whether one more connection may stay open (and counts it if so).
+    func enter(_ channel: any Channel) -> Bool {
+        let (admitted, firstRefusal) = lock.withLock { () -> (Bool, Bool) in
+            guard open.count < limit else {
+                defer { refusing = true }
+                return (false, !refusing)
+            }
+            open[ObjectIdentifier(channel)] = channel
+            return (true, false)
+        }
+        if firstRefusal {
+            logger.warning("MCP HTTP gateway: connection limit reached; closing new connections until some end",
+                           metadata: ["limit": "\(limit)"])
+        }
+        return admitted
+    }
+
+    func leave(_ channel: any Channel) {
+        lock.withLock {
+            open[ObjectIdentifier(channel)] = nil
+            if open.count < limit { refusing = false }
+        }
+    }
+
+    /// Connections open now.
+    var count: Int { lock.withLock { open.count } }
+    /// The open connections.
+    var all: [any Channel] { lock.withLock { Array(open.values) } }
 }
 
 /// One HTTP connection: collects a request, awaits the gateway's answer in a task, and
@@ -133,15 +207,35 @@ final class HTTPGatewayHandler: ChannelInboundHandler {
 
     private let gateway: EventLoopFuture<LoopbackGateway>
     private let maxBodyBytes: Int
+    private let idleTimeout: TimeAmount
     private let logger: Logger
     private var state = State.idle
     /// This handler's context while it is in the pipeline.
     private var context: ChannelHandlerContext?
+    /// Closes the connection when no request is in progress for `idleTimeout`; runs while
+    /// the connection waits for a request or reads one, stopped while a response is made.
+    private var idleTimer: Scheduled<Void>?
 
-    init(gateway: EventLoopFuture<LoopbackGateway>, maxBodyBytes: Int, logger: Logger) {
+    init(gateway: EventLoopFuture<LoopbackGateway>, maxBodyBytes: Int, idleTimeout: TimeAmount, logger: Logger) {
         self.gateway = gateway
         self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
         self.logger = logger
+    }
+
+    private func armIdleTimer(_ context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: idleTimeout) {
+            let handler = bound.value
+            switch handler.state {
+            case .idle, .reading:
+                handler.logger.debug("MCP HTTP connection closed: no complete request within the idle timeout")
+                handler.context?.close(promise: nil)
+            case .refused, .responding:
+                break
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -164,9 +258,16 @@ final class HTTPGatewayHandler: ChannelInboundHandler {
         }
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        armIdleTimer(context)
+    }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         // The client went away: stop waiting on (or streaming) its response.
@@ -195,6 +296,8 @@ final class HTTPGatewayHandler: ChannelInboundHandler {
         let task = Task { [request, gateway, bound] in
             await HTTPGatewayHandler.answer(request, version: version, keepAlive: keepAlive, gateway: gateway, bound)
         }
+        idleTimer?.cancel()
+        idleTimer = nil
         state = .responding(task)
     }
 
@@ -233,6 +336,7 @@ final class HTTPGatewayHandler: ChannelInboundHandler {
                 return bound.eventLoop.makeSucceededVoidFuture()
             }
             handler.state = .idle
+            handler.armIdleTimer(context)
             let done = context.writeAndFlush(handler.wrapOutboundOut(.end(nil)))
             if !keepAlive { done.whenComplete { _ in bound.value.context?.close(promise: nil) } }
             return done
