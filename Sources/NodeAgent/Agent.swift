@@ -352,7 +352,12 @@ final class AgentLoop {
         control.onRefused = { [unowned self] failure in
             if loggingOut {
                 // The coordinator confirms the logout by no longer knowing this node.
-                agent.logger.notice("logged out: the coordinator removed this node")
+                do {
+                    try agent.state.forgetMembership()
+                    agent.logger.notice("logged out: the coordinator removed this node; its identity and netmap are deleted (join again with `mcpmesh up --join JOINKEY`)")
+                } catch {
+                    agent.logger.error("logged out, but the state directory could not be cleared", metadata: ["error": "\(error)"])
+                }
                 agent.stopped.succeed(())
                 return
             }

@@ -5,6 +5,7 @@ import MeshWire
 /// A node's state directory (mode 0700): its identity (0600, never sent anywhere), what it
 /// learned when it joined, and the last good netmap. Every file is written to a temporary
 /// name, synced and renamed, so a crash leaves the old or the new version, never half.
+/// A confirmed logout removes everything but the directory (`forgetMembership`).
 ///
 ///     identity.key   32-byte Ed25519 seed, mode 0600
 ///     node.json      coordinator key and address, node id and name
@@ -93,6 +94,19 @@ public struct NodeStateDirectory: Sendable {
     public func saveNetmap(envelope: [UInt8]) throws(NodeAgentError) {
         try write(envelope, to: "netmap.bin")
         if envelope.count > 65 { try write(Array(envelope[65...]), to: "netmap.json", mode: 0o644) }
+    }
+
+    /// Forgets the mesh after a logout the coordinator confirmed: the enrollment first (so a
+    /// crash part way leaves a node that is simply not joined), then the netmap and the
+    /// identity, which the coordinator no longer knows. The next `up --join` starts afresh.
+    public func forgetMembership() throws(NodeAgentError) {
+        for name in ["node.json", "netmap.bin", "netmap.json", "identity.next.key", "identity.key"] {
+            guard unlink(file(name)) == 0 || errno == ENOENT else {
+                throw .stateDirectory(file(name), "cannot be removed: \(String(cString: strerror(errno)))")
+            }
+        }
+        let dir = open(path, O_RDONLY)
+        if dir >= 0 { _ = fsync(dir); close(dir) }
     }
 
     func write(_ bytes: [UInt8], to name: String, mode: mode_t = 0o600) throws(NodeAgentError) {

@@ -34,5 +34,20 @@ final class LogoutEndToEndTests: MeshProcessTestCase {
         let status = try CLIRunner.run(["status", "--state", path("laptop")])
         XCTAssertNotEqual(status.status, 0)
         XCTAssertTrue(status.stderr.contains("no mcpmesh agent is running"), status.stderr)
+
+        // The membership is forgotten: no enrollment, identity or netmap is left behind.
+        for file in ["node.json", "identity.key", "netmap.bin", "netmap.json"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("laptop/\(file)")), "\(file) is removed at logout")
+        }
+        let unjoined = try CLIRunner.run(["up", "--state", path("laptop"), "--listen", "127.0.0.1:0"])
+        XCTAssertEqual(unjoined.status, 1)
+        XCTAssertTrue(unjoined.stderr.contains("has not joined a mesh yet"), unjoined.stderr)
+
+        // A new join key brings the node back, with a new identity.
+        let key = try coordinator("joinkey", "create", "--tag", "tag:laptop").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try start("mcpmesh", ["up", "--join", key, "--state", path("laptop"), "--name", "laptop",
+                                  "--listen", "127.0.0.1:0"], log: "laptop2.log")
+        XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == ["laptop"] && peers(of: "laptop") == ["nas"] },
+                        "the node joins again after a logout")
     }
 }
