@@ -325,18 +325,39 @@ final class ControlHub {
                 return
             }
             let now = Netmap.Time(Date())
+            var sessionsByID: [Netmap.NodeID: NodeSession] = [:]
+            var stamped: [Netmap.NodeID: UInt64] = [:]
             for s in targets {
                 guard let node = s.node, let version = versions[node.id] else { continue }
                 let id = Netmap.NodeID(UInt64(node.id.rawValue))
-                do {
-                    let signed = try builder.build(for: id, now: now, version: UInt64(version))
-                    send(s, .netmap(signed.bytes))
-                    metrics.netmapsSent.increment()
-                    logger.debug("netmap sent", metadata: ["node": "\(node.name)", "version": "\(version)",
-                                                           "peers": "\(signed.netmap.peers.count)"])
-                } catch {
-                    logger.warning("no netmap for node", metadata: ["node": "\(node.name)", "reason": "\(error)"])
-                }
+                sessionsByID[id] = s
+                stamped[id] = UInt64(version)
+            }
+            for (id, signed) in buildAll(sessionsByID, now: now, versions: stamped) {
+                guard let s = sessionsByID[id], let node = s.node else { continue }
+                send(s, .netmap(signed.bytes))
+                metrics.netmapsSent.increment()
+                logger.debug("netmap sent", metadata: ["node": "\(node.name)", "version": "\(signed.netmap.version)",
+                                                       "peers": "\(signed.netmap.peers.count)"])
+            }
+        }
+    }
+
+    /// The netmaps of `sessions`' nodes: built as one batch (sealed on every core), or, when
+    /// one of them cannot have a netmap (unknown or expired: the batch refuses them all),
+    /// one at a time, skipping that one.
+    private func buildAll(_ sessions: [Netmap.NodeID: NodeSession], now: Netmap.Time,
+                          versions: [Netmap.NodeID: UInt64]) -> [(Netmap.NodeID, SignedNetmap)] {
+        let ids = sessions.keys.sorted()
+        if let batch = try? builder.build(for: Set(ids), now: now, versions: versions) {
+            return Array(zip(ids, batch))
+        }
+        return ids.compactMap { id in
+            do {
+                return (id, try builder.build(for: id, now: now, version: versions[id]!))
+            } catch {
+                logger.warning("no netmap for node", metadata: ["node": "\(sessions[id]?.node?.name ?? "\(id)")", "reason": "\(error)"])
+                return nil
             }
         }
     }

@@ -1,11 +1,13 @@
 import Foundation
 import XCTest
 
-/// `mcpmesh logout` with real processes: the agent leaves the mesh and exits by itself, the
-/// coordinator forgets the node, its peer's netmap drops it, and the CLI then says no agent
-/// runs.
-final class LogoutEndToEndTests: MeshProcessTestCase {
-    func testLogoutRemovesTheNodeAndStopsItsAgent() throws {
+/// Leaving the mesh, with real processes: `mcpmesh logout` (the agent leaves and exits by
+/// itself, the coordinator forgets the node, its peer's netmap drops it) and an admin
+/// expiring a connected node.
+final class MembershipEndToEndTests: MeshProcessTestCase {
+    /// A coordinator with a policy letting tag:laptop use tag:nas, and the agents of `nodes`
+    /// (name, tag) joined and seeing each other.
+    func mesh(_ nodes: [(String, String)]) throws -> [String: MeshProcess] {
         let port = freeUDPPort()
         _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
         XCTAssertNotNil(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: path("coord/admin.sock")) })
@@ -15,11 +17,26 @@ final class LogoutEndToEndTests: MeshProcessTestCase {
             """)
         XCTAssertEqual(try coordinator("policy", "set", policy).status, 0)
         var agents: [String: MeshProcess] = [:]
-        for (name, tag) in [("nas", "tag:nas"), ("laptop", "tag:laptop")] {
+        for (name, tag) in nodes {
             let key = try coordinator("joinkey", "create", "--tag", tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             agents[name] = try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name,
                                                  "--listen", "127.0.0.1:0", "--server", "files"], log: "\(name).log")
         }
+        return agents
+    }
+
+    func testExpiringAConnectedNodeDropsItFromItsPeersAndRefusesIt() throws {
+        let agents = try mesh([("nas", "tag:nas"), ("laptop", "tag:laptop"), ("desk", "tag:laptop")])
+        XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == ["desk", "laptop"] })
+        XCTAssertEqual(try coordinator("nodes", "expire", "laptop").status, 0)
+        XCTAssertNotNil(waitUntil(timeout: 5) { peers(of: "nas") == ["desk"] }, "the peer's netmap drops the expired node")
+        XCTAssertNotNil(agents["laptop"]!.waitForExit(timeout: 10), "the expired node's agent stops")
+        XCTAssertTrue(agents["laptop"]!.output.contains("expired by an admin"), agents["laptop"]!.output.suffix(1500).description)
+        XCTAssertEqual(peers(of: "desk"), ["nas"], "the other nodes keep their netmaps")
+    }
+
+    func testLogoutRemovesTheNodeAndStopsItsAgent() throws {
+        let agents = try mesh([("nas", "tag:nas"), ("laptop", "tag:laptop")])
         XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == ["laptop"] && peers(of: "laptop") == ["nas"] })
 
         let out = try CLIRunner.run(["logout", "--state", path("laptop")])
