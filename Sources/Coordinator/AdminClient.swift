@@ -25,6 +25,8 @@ public enum AdminClientError: Error, Hashable, Sendable, CustomStringConvertible
     case badReply(reason: String)
     /// The server refused or failed the request.
     case refused(AdminFailure)
+    /// The request is over the admin socket's line limit; it was not sent.
+    case requestTooLarge(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -44,6 +46,8 @@ public enum AdminClientError: Error, Hashable, Sendable, CustomStringConvertible
             return "the coordinator's reply cannot be read: \(reason)"
         case .refused(let failure):
             return failure.message
+        case .requestTooLarge(let bytes, let limit):
+            return "the request is \(bytes) bytes, over the admin socket's limit of \(limit) bytes (4 MiB); it was not sent"
         }
     }
 
@@ -90,6 +94,10 @@ public struct AdminClient: Sendable {
 
     /// Sends one raw request line and returns the raw reply line (without its newline).
     public func exchange(_ request: [UInt8]) throws(AdminClientError) -> [UInt8] {
+        let length = request.last == UInt8(ascii: "\n") ? request.count - 1 : request.count
+        guard length <= AdminRequest.maximumLineBytes else {
+            throw .requestTooLarge(bytes: length, limit: AdminRequest.maximumLineBytes)
+        }
         let fd = try connect()
         defer { close(fd) }
         guard Posix.writeAll(fd, request) else { throw .transport(socket: socketPath, reason: Posix.lastError()) }

@@ -76,18 +76,27 @@ public struct AdminSocketService: Service {
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
-                for try await var line in inbound {
-                    let bytes = line.readBytes(length: line.readableBytes) ?? []
-                    let reply = await handler.handle(line: bytes)
-                    try await outbound.write(ByteBuffer(bytes: reply))
+                do {
+                    for try await var line in inbound {
+                        let bytes = line.readBytes(length: line.readableBytes) ?? []
+                        let reply = await handler.handle(line: bytes)
+                        try await outbound.write(ByteBuffer(bytes: reply))
+                    }
+                } catch is AdminLineDecoder.LineTooLong {
+                    // Answer before closing, so the client learns why.
+                    logger.warning("admin request refused: line longer than \(AdminRequest.maximumLineBytes) bytes")
+                    let failure = AdminFailure(code: .badRequest, message: Self.lineTooLongMessage)
+                    try await outbound.write(ByteBuffer(bytes: AdminJSON.line(AdminReply<String>.failure(failure, id: nil))))
                 }
             }
-        } catch is AdminLineDecoder.LineTooLong {
-            logger.warning("admin request refused: line longer than \(AdminRequest.maximumLineBytes) bytes")
         } catch {
             logger.debug("admin connection ended", metadata: ["error": "\(error)"])
         }
     }
+
+    /// The answer to a request line over the limit; nothing of it was done.
+    static let lineTooLongMessage = "the request is longer than the admin socket's limit of \(AdminRequest.maximumLineBytes) bytes "
+        + "(4 MiB); nothing was done"
 
     static func reason(_ error: any Error) -> String {
         if let io = error as? IOError { return io.description }

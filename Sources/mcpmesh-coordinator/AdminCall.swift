@@ -35,7 +35,7 @@ enum AdminCall {
         case .refused(let failure):
             for problem in failure.problems ?? [] { printError(problem) }
             return CLIError(failure.message)
-        case .pathTooLong, .connect, .transport, .badReply:
+        case .pathTooLong, .connect, .transport, .badReply, .requestTooLarge:
             return CLIError(error.description)
         }
     }

@@ -292,4 +292,48 @@ final class CLIProcessTests: XCTestCase {
         XCTAssertEqual(badListen.status, 64)
         XCTAssertTrue(badListen.stderr.hasPrefix("Error: --listen \"localhost\" is not HOST:PORT"), badListen.stderr)
     }
+
+    func testRequestsOverTheLineLimitAreAnsweredNotJustClosed() throws {
+        let server = try ServerProcess(state: state)
+        defer { server.stop() }
+
+        // The CLI does not send a request it knows is too large.
+        let huge = try write("{\"tags\": [], \"grants\": [], \"pad\": \"" + String(repeating: "x", count: 5 << 20) + "\"}", to: "huge.json")
+        let refused = try run(["policy", "set", huge])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("over the admin socket's limit of 4194304 bytes"), refused.stderr)
+
+        // Another client that sends one anyway gets an answer before the connection closes.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            let path = Array((state + "/admin.sock").utf8)
+            for (i, b) in path.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(rc, 0)
+        let writer = Thread {
+            let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 16)
+            for _ in 0..<80 {  // 5 MiB, no newline; stops when the server closes
+                if chunk.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) <= 0 { return }
+            }
+        }
+        writer.start()
+        var reply = [UInt8](), buf = [UInt8](repeating: 0, count: 4096)
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        while !reply.contains(UInt8(ascii: "\n")) {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            reply += buf[0..<n]
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"ok\":false"), text)
+        XCTAssertTrue(text.contains("bad_request") && text.contains("nothing was done"), text)
+        XCTAssertEqual(try run(["status"]).status, 0, "the server keeps serving")
+    }
 }
