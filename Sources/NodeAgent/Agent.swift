@@ -76,6 +76,23 @@ public final class Agent: Sendable {
         }
         let loop = group.next()
         let coordinatorAddress = try await Self.resolve(hp, on: loop)
+        if let pending = try state.pendingIdentity() {
+            logger.notice("settling an interrupted key rotation", metadata: ["old": "\(identity.publicKey)", "new": "\(pending.publicKey)"])
+            switch try await KeyRotation.recover(old: identity, pending: pending, coordinator: coordinatorKey, address: coordinatorAddress,
+                                                 hostname: Self.hostname(), servers: options.servers, loop: loop, logger: logger) {
+            case .promoted:
+                try state.promoteNextIdentity()
+                logger.notice("identity key rotated (the coordinator had taken the new key)",
+                              metadata: ["old": "\(identity.publicKey)", "new": "\(pending.publicKey)"])
+                identity = pending
+            case .discarded:
+                try state.discardPendingIdentity()
+                logger.notice("the interrupted key rotation never reached the coordinator; keeping the old key (rotate again with --rotate-key)")
+            case .postponed(let why):
+                logger.warning("an interrupted key rotation waits for the coordinator; running under the old key for now",
+                               metadata: ["reason": "\(why)"])
+            }
+        }
         if options.rotateKey {
             guard enrollment.nodeId != nil else { throw NodeAgentError.notJoined(options.stateDirectory) }
             let next = IdentitySecretKey.generate()

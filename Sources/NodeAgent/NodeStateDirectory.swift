@@ -8,6 +8,7 @@ import MeshWire
 /// A confirmed logout removes everything but the directory (`forgetMembership`).
 ///
 ///     identity.key   32-byte Ed25519 seed, mode 0600
+///     identity.next.key  the seed a key rotation switches to, until it is promoted
 ///     node.json      coordinator key and address, node id and name
 ///     netmap.bin     the last accepted signed netmap envelope, exactly as received
 ///     netmap.json    its payload (the verified JSON), for people and tests
@@ -57,6 +58,24 @@ public struct NodeStateDirectory: Sendable {
         let key = IdentitySecretKey.generate()
         try write(key.seed.withUnsafeBytes { Array($0) }, to: "identity.key")
         return key
+    }
+
+    /// The identity a key rotation was switching to, if one was interrupted (the agent
+    /// stopped between writing it and promoting it).
+    public func pendingIdentity() throws(NodeAgentError) -> IdentitySecretKey? {
+        let p = file("identity.next.key")
+        guard let data = FileManager.default.contents(atPath: p) else { return nil }
+        guard data.count == 32, let key = try? IdentitySecretKey(seed: SecretBytes(Array(data))) else {
+            throw .stateDirectory(p, "is not a 32-byte identity seed")
+        }
+        return key
+    }
+
+    /// Drops a pending identity the coordinator never took.
+    public func discardPendingIdentity() throws(NodeAgentError) {
+        guard unlink(file("identity.next.key")) == 0 || errno == ENOENT else {
+            throw .stateDirectory(file("identity.next.key"), "cannot be removed: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Writes the identity a key rotation will switch to, beside the current one.

@@ -67,4 +67,44 @@ final class MembershipEndToEndTests: MeshProcessTestCase {
         XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == ["laptop"] && peers(of: "laptop") == ["nas"] },
                         "the node joins again after a logout")
     }
+
+    /// A key rotation the agent stopped in the middle of is settled at the next start, from
+    /// what the coordinator holds: a new key it never saw is dropped; one it took is promoted.
+    func testAnInterruptedKeyRotationIsSettledAtStart() throws {
+        var agents = try mesh([("nas", "tag:nas"), ("laptop", "tag:laptop")])
+        XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "nas") == ["laptop"] && peers(of: "laptop") == ["nas"] })
+        let keyFile = path("laptop/identity.key"), nextFile = path("laptop/identity.next.key")
+        let original = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+        func restart(_ log: String, _ extra: [String] = []) throws -> MeshProcess {
+            try start("mcpmesh", ["up", "--state", path("laptop"), "--listen", "127.0.0.1:0"] + extra, log: log)
+        }
+
+        // Stopped after writing the new key, before the coordinator saw it.
+        agents["laptop"]!.stop()
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: nextFile))
+        agents["laptop"] = try restart("laptop-a.log")
+        XCTAssertNotNil(waitUntil(timeout: 15) { agents["laptop"]!.output.contains("never reached the coordinator") },
+                        agents["laptop"]!.output.suffix(1500).description)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nextFile), "the unsent key is dropped")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: keyFile)), original, "the old key stays")
+        XCTAssertNotNil(waitUntil(timeout: 15) { agents["laptop"]!.output.contains("netmap accepted") })
+
+        // Stopped after the coordinator took the new key, before it was promoted: make that
+        // state from a completed rotation by putting the old key back beside the new one.
+        agents["laptop"]!.stop()
+        agents["laptop"] = try restart("laptop-b.log", ["--rotate-key"])
+        XCTAssertNotNil(waitUntil(timeout: 15) { agents["laptop"]!.output.contains("netmap accepted") })
+        agents["laptop"]!.stop()
+        let rotated = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+        XCTAssertNotEqual(rotated, original)
+        try rotated.write(to: URL(fileURLWithPath: nextFile))
+        try original.write(to: URL(fileURLWithPath: keyFile))
+        agents["laptop"] = try restart("laptop-c.log")
+        XCTAssertNotNil(waitUntil(timeout: 15) { agents["laptop"]!.output.contains("had taken the new key") },
+                        agents["laptop"]!.output.suffix(1500).description)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: keyFile)), rotated, "the key the coordinator holds is promoted")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nextFile))
+        XCTAssertNotNil(waitUntil(timeout: 15) { agents["laptop"]!.output.contains("netmap accepted") && peers(of: "nas") == ["laptop"] },
+                        "the node is back in the mesh under the new key")
+    }
 }
