@@ -25,6 +25,11 @@ import Darwin
 /// - `.never`: leave it to the kernel's write-back (about 30 s on Linux).
 /// `flush()` writes and syncs everything recorded so far, whatever the policy; `close()`
 /// does the same and closes the file.
+///
+/// The log rotates by size: before a line that would take the file past `rotation.maxBytes`
+/// (default 64 MiB), it is synced and renamed `PATH.1` (older files moving to `PATH.2` … and the
+/// oldest beyond `rotation.keep`, default 4, deleted) and a new file is started, so the log
+/// never fills the disk and no line is split between files.
 public final class AuditLog: @unchecked Sendable {
     // All mutable state but `pending` is touched only on `queue`.
 
@@ -41,29 +46,58 @@ public final class AuditLog: @unchecked Sendable {
         case interval(Duration)
     }
 
+    /// When the file is rotated, and how many old files are kept.
+    public struct Rotation: Sendable, Hashable {
+        /// The largest a file grows (a single longer line still gets a file of its own).
+        public var maxBytes: Int
+        /// Rotated files kept (`PATH.1` … `PATH.keep`); 0 keeps none.
+        public var keep: Int
+
+        /// Defaults: 64 MiB, 4 old files.
+        public init(maxBytes: Int = 64 << 20, keep: Int = 4) {
+            self.maxBytes = maxBytes
+            self.keep = keep
+        }
+    }
+
     /// The file written.
     public let path: String
     /// When lines reach stable storage.
     public let syncPolicy: SyncPolicy
+    /// When the file rotates.
+    public let rotation: Rotation
 
     private let queue: DispatchQueue
     /// Records not yet handed to the queue, and whether a write of them is scheduled.
     private let pending = LockedValue<(records: [AuditRecord], scheduled: Bool)>(([], false))
     private var descriptor: Int32
+    /// The current file's size.
+    private var size: Int
     private var syncScheduled = false
     private var unsynced = false
     private var lastError: String?
 
     /// Opens (creating with mode 0600 if needed) `path` for appending.
-    public init(path: String, sync: SyncPolicy = .interval(.seconds(1))) throws(MCPBridgeError) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    public init(path: String, sync: SyncPolicy = .interval(.seconds(1)), rotation: Rotation = Rotation()) throws(MCPBridgeError) {
+        let fd = Self.openForAppend(path)
         guard fd >= 0 else {
             throw .io(what: "audit log \(path)", reason: String(cString: strerror(errno)))
         }
         self.path = path
         self.syncPolicy = sync
+        self.rotation = rotation
         self.descriptor = fd
+        self.size = Self.size(of: fd)
         self.queue = DispatchQueue(label: "mcpmesh.audit")
+    }
+
+    private static func openForAppend(_ path: String) -> Int32 {
+        open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    }
+
+    private static func size(of fd: Int32) -> Int {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? Int(st.st_size) : 0
     }
 
     deinit {
@@ -134,7 +168,16 @@ public final class AuditLog: @unchecked Sendable {
         }
         guard !records.isEmpty else { return }
         var lines: [UInt8] = []
-        for record in records { lines += Array((record.jsonLine + "\n").utf8) }
+        for record in records {
+            let line = Array((record.jsonLine + "\n").utf8)
+            if size + lines.count + line.count > rotation.maxBytes, size + lines.count > 0 {
+                // This line would take the file past its limit: it starts the next file.
+                write(lines)
+                lines.removeAll(keepingCapacity: true)
+                rotate()
+            }
+            lines += line
+        }
         write(lines)
     }
 
@@ -153,6 +196,7 @@ public final class AuditLog: @unchecked Sendable {
             }
             offset += n
         }
+        size += line.count
         unsynced = true
         switch syncPolicy {
         case .never:
@@ -167,6 +211,39 @@ public final class AuditLog: @unchecked Sendable {
                 self.sync()
             }
         }
+    }
+
+    /// Syncs and renames the full file out of the way (shifting older ones, dropping the
+    /// oldest) and starts a new one. On a failure the current file stays in use.
+    private func rotate() {
+        sync()
+        if rotation.keep == 0 {
+            _ = unlink(path)
+        } else {
+            _ = unlink("\(path).\(rotation.keep)")
+            for k in stride(from: rotation.keep - 1, through: 1, by: -1) {
+                _ = rename("\(path).\(k)", "\(path).\(k + 1)")
+            }
+            guard rename(path, "\(path).1") == 0 else {
+                lastError = "cannot rotate the audit log: \(String(cString: strerror(errno)))"
+                return
+            }
+        }
+        let fd = Self.openForAppend(path)
+        guard fd >= 0 else {
+            lastError = "cannot start a new audit log after rotating: \(String(cString: strerror(errno)))"
+            return  // keep writing to the renamed file rather than lose records
+        }
+        _ = systemClose(descriptor)
+        descriptor = fd
+        size = 0
+        syncDirectory()
+    }
+
+    private func syncDirectory() {
+        let parent = (path as NSString).deletingLastPathComponent
+        let dir = open(parent.isEmpty ? "." : parent, O_RDONLY)
+        if dir >= 0 { _ = fsync(dir); _ = systemClose(dir) }
     }
 
     private func sync() {

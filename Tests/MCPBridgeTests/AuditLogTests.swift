@@ -95,6 +95,48 @@ final class AuditLogTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count, 2)
     }
 
+    func testTheLogRotatesBySizeKeepingTheNewestFiles() async throws {
+        let path = try tempPath()
+        let log = try AuditLog(path: path, sync: .everyRecord, rotation: .init(maxBytes: 2_000, keep: 2))
+        let lineBytes = sample.jsonLine.utf8.count + 1
+        for i in 0..<100 {
+            var r = sample
+            r.bytesIn = i
+            log.record(r)
+        }
+        await log.close()
+        let fm = FileManager.default
+        XCTAssertTrue(fm.fileExists(atPath: path + ".1"))
+        XCTAssertTrue(fm.fileExists(atPath: path + ".2"))
+        XCTAssertFalse(fm.fileExists(atPath: path + ".3"), "only `keep` old files")
+        var seen: [Int] = []
+        for file in [path + ".2", path + ".1", path] {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            XCTAssertLessThanOrEqual(text.utf8.count, 2_000, "\(file) stays within the limit")
+            XCTAssertGreaterThan(text.utf8.count, 2_000 - lineBytes, "\(file) is filled before rotating")
+            XCTAssertEqual(try fm.attributesOfItem(atPath: file)[.posixPermissions] as? Int, 0o600)
+            seen += try text.split(separator: "\n").map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.utf8)).bytesIn }
+        }
+        // The newest records, whole lines, in order, none lost between the files kept.
+        XCTAssertEqual(seen.last, 99)
+        XCTAssertEqual(seen, Array((100 - seen.count)..<100))
+        XCTAssertGreaterThan(seen.count, 2_000 * 2 / lineBytes)
+        let failure = await log.lastFailure()
+        XCTAssertNil(failure)
+    }
+
+    func testAReopenedLogCountsTheSizeAlreadyWritten() async throws {
+        let path = try tempPath()
+        let first = try AuditLog(path: path, rotation: .init(maxBytes: 1_000, keep: 1))
+        for _ in 0..<3 { first.record(sample) }
+        await first.close()
+        let second = try AuditLog(path: path, rotation: .init(maxBytes: 1_000, keep: 1))
+        for _ in 0..<3 { second.record(sample) }
+        await second.close()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + ".1"), "six lines pass 1,000 bytes across the two opens")
+        XCTAssertLessThanOrEqual(try String(contentsOfFile: path + ".1", encoding: .utf8).utf8.count, 1_000)
+    }
+
     func testUnwritablePathIsAnError() {
         XCTAssertThrowsError(try AuditLog(path: "/nonexistent-dir-\(UUID().uuidString)/audit.jsonl")) { error in
             guard case .io(let what, _) = error as? MCPBridgeError else { return XCTFail("\(error)") }
