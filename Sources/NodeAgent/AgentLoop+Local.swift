@@ -84,10 +84,29 @@ extension AgentLoop: LocalAPIDelegate {
         guard netmap.outbound[peer.key]?[server] != nil else {
             return refuse("the mesh policy grants this node no access to \(peerName)/\(server)")
         }
+        // A peer that is off or unreachable would otherwise leave the caller waiting for the
+        // session layer to give up on its handshakes (90 s).
+        var settled = false
+        let timeout = loop.scheduleTask(in: Self.openTimeout) {
+            guard !settled else { return }
+            settled = true
+            refuse("\(peerName) did not answer within \(Self.openTimeout.nanoseconds / 1_000_000_000) s "
+                   + "(it may be offline or unreachable from here; see `mcpmesh status` and `mcpmesh ping \(peerName)`)")
+        }
         streams.open(to: peer.key, header: .init(v: 1, service: "mcp", server: server)) { result in
+            guard !settled else {
+                // Too late: the caller was told it failed. End the stream the peer opened.
+                if case .success(let channel) = result { channel.reset() }
+                return
+            }
+            settled = true
+            timeout.cancel()
             done(result.mapError { PeerStreams.ServiceRefusal(message: "\(peerName) refused the session: \($0.message)") })
         }
     }
+
+    /// How long opening an MCP session's stream may take (handshake included).
+    static let openTimeout: TimeAmount = .seconds(15)
 
     /// An MCP session's stream for the HTTP gateway, as the bridge's byte stream.
     func openMCPStream(_ server: RemoteServer) -> EventLoopFuture<ByteStream> {

@@ -107,4 +107,20 @@ final class MembershipEndToEndTests: MeshProcessTestCase {
         XCTAssertNotNil(waitUntil(timeout: 15) { agents["laptop"]!.output.contains("netmap accepted") && peers(of: "nas") == ["laptop"] },
                         "the node is back in the mesh under the new key")
     }
+
+    /// A peer in the netmap whose agent is gone: `connect` says so within its 15 s limit
+    /// instead of waiting out the session layer's 90 s of handshake attempts.
+    func testConnectingToAPeerThatIsGoneFailsWithinItsTimeout() throws {
+        let agents = try mesh([("nas", "tag:nas"), ("laptop", "tag:laptop")])
+        XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "laptop") == ["nas"] })
+        kill(agents["nas"]!.process.processIdentifier, SIGKILL)
+        agents["nas"]!.process.waitUntilExit()
+        let start = Date()
+        let out = try CLIRunner.run(["connect", "nas/files", "--state", path("laptop")], timeout: 60)
+        let took = Date().timeIntervalSince(start)
+        XCTAssertEqual(out.status, 1)
+        XCTAssertTrue(out.stderr.contains("nas did not answer within 15 s"), out.stderr)
+        XCTAssertLessThan(took, 20)
+        XCTAssertGreaterThan(took, 14)
+    }
 }
