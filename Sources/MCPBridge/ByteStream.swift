@@ -12,13 +12,20 @@ public struct ByteStream: Sendable {
     public var write: @Sendable ([UInt8]) async throws -> Void
     /// Closes both directions; the other end's `inbound` finishes.
     public var close: @Sendable () async -> Void
+    /// Pauses (true) or resumes (false) reading from the other end, when the stream can:
+    /// while paused, `inbound` gets nothing new and the other end's writes stall once the
+    /// stream's own bounded buffer is full. Called from any thread with a lock held, in the
+    /// order the calls must take effect: it must only record the change or schedule it, never
+    /// feed `inbound` before returning.
+    public var pauseReading: (@Sendable (Bool) -> Void)?
 
-    /// A stream from its three parts.
+    /// A stream from its parts.
     public init(inbound: Inbound, write: @escaping @Sendable ([UInt8]) async throws -> Void,
-                close: @escaping @Sendable () async -> Void) {
+                close: @escaping @Sendable () async -> Void, pauseReading: (@Sendable (Bool) -> Void)? = nil) {
         self.inbound = inbound
         self.write = write
         self.close = close
+        self.pauseReading = pauseReading
     }
 
     /// Two connected ends in memory: bytes written to one arrive at the other; closing either

@@ -192,6 +192,11 @@ final class StdioPipes: @unchecked Sendable {
         }
     }
 
+    /// Bytes written to stdin that the pipe has not taken yet.
+    var pendingInputBytes: Int {
+        lock.withLock { writes.reduce(0) { $0 + $1.bytes.count - $1.offset } }
+    }
+
     /// Closes the child's stdin once the writes already queued are done (at once if none).
     func closeInput() {
         lock.lock()

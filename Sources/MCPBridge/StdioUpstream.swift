@@ -129,6 +129,10 @@ public actor StdioUpstream: Transport {
         }
     }
 
+    /// Bytes sent that the child's stdin has not taken yet: at most the messages whose
+    /// `send` is still waiting (a session sends one at a time).
+    public nonisolated var pendingInputBytes: Int { pipes.pendingInputBytes }
+
     /// The messages the child writes to stdout; ends when it exits or is ended.
     public nonisolated func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 

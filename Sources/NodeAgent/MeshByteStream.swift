@@ -6,7 +6,9 @@ import NIOCore
 /// HTTP gateway's sessions.
 ///
 /// - Reads are fed to the bridge from the loop as they arrive (`ByteStream.Inbound`), where
-///   `ByteStreamTransport` frames them in the same turn.
+///   `ByteStreamTransport` frames them in the same turn. The transport pauses reading
+///   (`MeshStreamChannel.pauseReading()`) while its reader falls behind, which leaves the
+///   bytes in the stream layer and stops the sender once the stream's window is full.
 /// - A write made on the loop goes into the stream at once; from another thread it is
 ///   queued on the loop, in order. Either way the writer does not wait for the loop, only
 ///   for room: while more than `highWater` bytes written are not yet in the stream (whose
@@ -53,7 +55,15 @@ final class MeshByteStream: @unchecked Sendable {
     /// `channel` as a `ByteStream`; call on `loop`.
     static func make(_ channel: MeshStreamChannel, loop: any EventLoop) -> ByteStream {
         let stream = MeshByteStream(channel, loop: loop)
-        return ByteStream(inbound: stream.inbound, write: { try await stream.write($0) }, close: { await stream.close() })
+        return ByteStream(inbound: stream.inbound, write: { try await stream.write($0) }, close: { await stream.close() },
+                          pauseReading: { stream.pauseReading($0) })
+    }
+
+    /// Pauses or resumes reading the channel, on the loop, in the order of the calls.
+    private func pauseReading(_ paused: Bool) {
+        loop.execute { [channel] in
+            if paused { channel.value.pauseReading() } else { channel.value.resumeReading() }
+        }
     }
 
     private func write(_ bytes: [UInt8]) async throws {

@@ -17,6 +17,13 @@ public final class MeshStreamChannel {
     /// bounded), each time some did.
     public var onTaken: ((Int) -> Void)?
     private(set) var ended = false
+    /// Set by `pauseReading()`: the stream is left unread, so its flow control stops the
+    /// sender once the stream's receive window is full.
+    public private(set) var readingPaused = false
+    /// The peer's FIN came while reading was paused; the end goes out on resume.
+    var endPending = false
+    /// Reads what the stream holds and delivers it (set by `PeerStreams`).
+    var readAvailable: ((MeshStreamChannel) -> Void)?
     /// Chunks accepted by `send` that flow control has not let into the stream yet: the
     /// chunks from `outboxHead` on, the first from `outboxOffset` on. Kept as the arrays
     /// given, so a large write is never copied or moved as it drains.
@@ -85,6 +92,22 @@ public final class MeshStreamChannel {
             finish()
         }
         if taken > 0 { onTaken?(taken) }
+    }
+
+    /// Stops reading the stream: `onData` gets nothing more until `resumeReading()`, and
+    /// the stream layer extends no credit meanwhile, so the sender stops after its window.
+    /// A FIN arriving meanwhile is delivered after the bytes before it, on resume; a reset
+    /// or a lost connection ends the channel at once (the stream layer discards unread
+    /// bytes on a reset). On the loop.
+    public func pauseReading() { readingPaused = true }
+
+    /// Reads on again: everything the stream holds is delivered at once, then the end if it
+    /// came meanwhile. On the loop.
+    public func resumeReading() {
+        guard readingPaused else { return }
+        readingPaused = false
+        guard !ended else { return }
+        readAvailable?(self)
     }
 
     public func finish() { peer.update { $0.finish(id) } }
@@ -190,6 +213,12 @@ public final class PeerStreams {
         case .opened(let id) where id.opener != peer.role:
             pendingHeaders[key, default: [:]][id] = []
         case .readable(let id), .finished(let id):
+            if let channel = channels[key]?[id], channel.readingPaused {
+                // Left unread; `resumeReading()` reads it. `.finished` means every byte up
+                // to the FIN was read already: only the end waits.
+                if case .finished = e { channel.endPending = true }
+                return
+            }
             let bytes = peer.update { $0.read(from: id) }
             if var buf = pendingHeaders[key]?[id] {
                 buf += bytes
@@ -208,7 +237,7 @@ public final class PeerStreams {
                     pendingAnswers[key]?[id] = nil
                     let answer = try? JSONDecoder().decode(Answer.self, from: Data(pending.buffer[..<nl]))
                     if answer?.ok == true {
-                        let channel = MeshStreamChannel(peer: peer, id: id)
+                        let channel = makeChannel(peer, id)
                         channels[key, default: [:]][id] = channel
                         pending.done(.success(channel))
                         let rest = Array(pending.buffer[(nl + 1)...])
@@ -223,8 +252,7 @@ public final class PeerStreams {
                 channel.onData?(bytes)
             }
             if case .finished(let id) = e, let channel = channels[key]?[id] {
-                channels[key]?[id] = nil
-                channel.end(nil)
+                endOrDefer(channel)
             }
         case .writable(let id):
             channels[key]?[id]?.flush()
@@ -245,13 +273,44 @@ public final class PeerStreams {
         }
     }
 
+    /// Ends `channel` after the peer's FIN, unless reading is paused: then on resume.
+    private func endOrDefer(_ channel: MeshStreamChannel) {
+        let key = channel.peer.peer
+        guard channels[key]?[channel.id] === channel else { return }
+        if channel.readingPaused {
+            channel.endPending = true
+            return
+        }
+        channels[key]?[channel.id] = nil
+        channel.end(nil)
+    }
+
+    /// A channel's reading resumed: what the stream holds, then the end if it came.
+    private func readResumed(_ channel: MeshStreamChannel) {
+        let key = channel.peer.peer
+        guard channels[key]?[channel.id] === channel else { return }
+        let bytes = channel.peer.update { $0.read(from: channel.id) }
+        if !bytes.isEmpty { channel.onData?(bytes) }
+        if channel.endPending {
+            channel.endPending = false
+            endOrDefer(channel)
+        }
+    }
+
+    /// A channel for stream `id` with `peer`, which can resume reading.
+    private func makeChannel(_ peer: StreamPeer, _ id: StreamID) -> MeshStreamChannel {
+        let channel = MeshStreamChannel(peer: peer, id: id)
+        channel.readAvailable = { [weak self] in self?.readResumed($0) }
+        return channel
+    }
+
     private func incoming(_ peer: StreamPeer, _ id: StreamID, header bytes: [UInt8], rest: [UInt8]) {
         let key = peer.peer
         guard let header = try? JSONDecoder().decode(Header.self, from: Data(bytes)), header.v == 1 else {
             refuse(peer, id, "malformed service header")
             return
         }
-        let channel = MeshStreamChannel(peer: peer, id: id)
+        let channel = makeChannel(peer, id)
         if let refusal = accept?(key, header, channel) {
             logger.notice("stream refused", metadata: ["peer": "\(key)", "service": "\(header.service)", "server": "\(header.server ?? "-")", "reason": "\(refusal)"])
             refuse(peer, id, refusal)
