@@ -124,7 +124,11 @@ let package = Package(
         .testTarget(name: "MeshStreamTests", dependencies: ["MeshStream", "MeshWire", "MeshSim"]),
         .testTarget(name: "MeshSimTests", dependencies: ["MeshSim"]),
         .testTarget(name: "MCPBridgeTests", dependencies: ["MCPBridge", "MeshWire", .product(name: "MCP", package: "swift-sdk")]),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "MeshWire", "MeshCrypto", "ControlCore", "MCPBridge"]),
+        .testTarget(name: "NodeAgentTests", dependencies: [
+            "NodeAgent", "MeshWire", "MeshCrypto", "ControlCore", "MCPBridge",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "MeshConnectTests", dependencies: [
             "MeshConnect", "MeshNet", "MeshStream", "MeshWire", "MeshCrypto",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -198,10 +198,11 @@ public final class Agent: Sendable {
     /// Stops the agent: closes the HTTP gateway and its sessions, then the MCP sessions this
     /// node serves (each upstream ended as at a session's end: a stdio server's process
     /// stopped, an HTTP session DELETEd; at most 3 s) and flushes the audit log, then closes
-    /// the mesh socket.
+    /// the mesh socket. The local API stops accepting connections first.
     public func stop() async {
         stopped.succeed(())
         let box = loopState
+        _ = try? await endpoint.execute { _ in box.value?.localAPI?.close() }.get()
         let gateway = try? await endpoint.execute { _ in
             defer { box.value?.httpGateway = nil }
             return box.value?.httpGateway
@@ -277,6 +278,8 @@ final class AgentLoop {
     /// `mcpmesh logout` asked the coordinator to remove this node: its refusal that follows
     /// is the confirmation, not an error.
     var loggingOut = false
+    /// The local API's listening socket (`STATE/agent.sock`), closed when the agent stops.
+    var localAPI: LocalAPIServer?
 
     /// A new MCP server config (SIGHUP): new sessions use it; the coordinator learns the names.
     func reload(_ config: MCPServersConfig) {
@@ -339,11 +342,11 @@ final class AgentLoop {
         // The handler keeps this loop state alive for the endpoint's lifetime.
         streams.accept = { [unowned self] key, header, channel in self.accept(key, header, channel) }
         let socketPath = (agent.state.path as NSString).appendingPathComponent("agent.sock")
-        LocalAPIServer.start(path: socketPath, loop: loop, delegate: NIOLoopBound(self, eventLoop: loop)).whenComplete { result in
-            switch result {
-            case .success: self.agent.logger.info("local API listening", metadata: ["socket": "\(socketPath)"])
-            case .failure(let e): self.agent.logger.error("cannot open the local API socket", metadata: ["socket": "\(socketPath)", "error": "\(e)"])
-            }
+        do {
+            localAPI = try LocalAPIServer.start(path: socketPath, loop: loop, delegate: NIOLoopBound(self, eventLoop: loop))
+            agent.logger.info("local API listening", metadata: ["socket": "\(socketPath)"])
+        } catch {
+            agent.logger.error("cannot open the local API socket", metadata: ["socket": "\(socketPath)", "error": "\(error)"])
         }
         handler.onEvent = { event in
             switch event {

@@ -1,5 +1,6 @@
 import ControlCore
 import Foundation
+import Logging
 import MCPBridge
 import MeshCrypto
 import MeshNet
@@ -27,20 +28,37 @@ extension AgentLoop: LocalAPIDelegate {
         }
     }
 
-    func connect(_ request: LocalRequest, clientPID: Int32?, toClient: @escaping ([UInt8]) -> Void,
+    func connect(_ request: LocalRequest, stdio: ClientStdioOffer, toClient: @escaping ([UInt8]) -> Void,
                  closed: @escaping (String?) -> Void, ready: @escaping (String?, LocalPipe?) -> Void) {
-        guard let peerName = request.peer, let server = request.server else { return ready("connect needs a peer and a server", nil) }
+        var clientFDs: (input: Int32, output: Int32)?
+        var refused: String?
+        switch stdio {
+        case .none: break
+        case .descriptors(let input, let output): clientFDs = (input, output)
+        case .refused(let why): refused = why
+        }
+        func closeClientFDs() {
+            if let fds = clientFDs { DescriptorPassing.closeAll([fds.input, fds.output]) }
+            clientFDs = nil
+        }
+        guard let peerName = request.peer, let server = request.server else {
+            closeClientFDs()
+            return ready("connect needs a peer and a server", nil)
+        }
         let logger = agent.logger
         openMCP(peer: peerName, server: server) { [loop] result in
             switch result {
             case .failure(let refusal):
+                closeClientFDs()
                 ready(refusal.message, nil)
             case .success(let channel):
-                func opened(_ stdio: String) {
-                    logger.info("MCP client session opened", metadata: ["peer": "\(peerName)", "server": "\(server)", "stdio": "\(stdio)"])
+                func opened(_ stdio: String, refused: String? = nil) {
+                    var metadata: Logger.Metadata = ["peer": "\(peerName)", "server": "\(server)", "stdio": "\(stdio)"]
+                    if let refused { metadata["stdio_refused"] = "\(refused)" }
+                    logger.info("MCP client session opened", metadata: metadata)
                 }
-                func relay() {
-                    opened("relayed")
+                func relay(refused: String?) {
+                    opened("relayed", refused: refused)
                     let pipe = LocalPipe()
                     pipe.fromClient = { bytes in channel.send(bytes) }
                     pipe.clientClosed = { channel.finishAfterSending() }
@@ -48,7 +66,9 @@ extension AgentLoop: LocalAPIDelegate {
                     channel.onEnd = { reason in closed(reason) }
                     ready(nil, pipe)
                 }
-                guard let clientPID, let fds = ClientStdio.open(pid: clientPID) else { return relay() }
+                guard let fds = clientFDs else { return relay(refused: refused) }
+                clientFDs = nil
+                // `serve` closes the descriptors when it fails.
                 ClientStdio.serve(input: fds.input, output: fds.output, stream: channel, loop: loop, ended: closed)
                     .whenComplete { result in
                         switch result {
@@ -61,8 +81,8 @@ extension AgentLoop: LocalAPIDelegate {
                                 channel.finishAfterSending()
                             }
                             ready(nil, pipe)
-                        case .failure:
-                            relay()
+                        case .failure(let error):
+                            relay(refused: "the agent cannot serve the descriptors: \(error)")
                         }
                     }
             }

@@ -6,39 +6,12 @@ import NIOPosix
 ///
 /// `mcpmesh connect` is a stdio MCP server for the client that started it; relaying its
 /// bytes costs a wake-up of the connect process and another of the agent for every message.
-/// When its stdin and stdout are pipes (as MCP clients start stdio servers), the agent opens
-/// the same pipes through `/proc/PID/fd` (Linux; `PID` from the local socket's peer
-/// credentials, so the kernel vouches for it and checks the agent may open them) and moves the
-/// bytes between them and the mesh stream on its own loop. The connect process then only
-/// waits for the session to end. Anywhere this does not work, connect relays as before.
+/// When its stdin and stdout are pipes (as MCP clients start stdio servers), connect sends
+/// them to the agent with its request (`SCM_RIGHTS`, see `DescriptorPassing`) and the agent
+/// moves the bytes between them and the mesh stream on its own loop. The connect process
+/// then only waits for the session to end. Anywhere this does not work, connect relays as
+/// before.
 enum ClientStdio {
-    /// The pipes of process `pid`'s stdin (for reading) and stdout (for writing), opened
-    /// non-blocking and close-on-exec; nil unless both are pipes the agent can open.
-    static func open(pid: Int32) -> (input: Int32, output: Int32)? {
-        #if os(Linux)
-        let input = Glibc.open("/proc/\(pid)/fd/0", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard input >= 0 else { return nil }
-        let output = Glibc.open("/proc/\(pid)/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-        guard output >= 0 else {
-            _ = close(input)
-            return nil
-        }
-        guard isPipe(input), isPipe(output) else {
-            _ = close(input)
-            _ = close(output)
-            return nil
-        }
-        return (input, output)
-        #else
-        return nil
-        #endif
-    }
-
-    private static func isPipe(_ fd: Int32) -> Bool {
-        var info = stat()
-        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
-    }
-
     /// Takes over the client's pipes for `stream` on `loop`: the future has the pipes'
     /// channel, or fails (the descriptors are then closed).
     static func serve(input: Int32, output: Int32, stream: MeshStreamChannel, loop: any EventLoop,

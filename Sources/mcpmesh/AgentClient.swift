@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NodeAgent
 
 /// `--state DIR` for commands that talk to the running agent.
 struct AgentOptions: ParsableArguments {
@@ -41,6 +42,14 @@ struct AgentClient {
         var data = (try? JSONSerialization.data(withJSONObject: request)) ?? Data()
         data.append(0x0a)
         writeAll(Array(data))
+    }
+
+    /// Sends a request line with `descriptors` attached (SCM_RIGHTS); false when nothing was
+    /// sent.
+    func send(_ request: [String: String], descriptors: [Int32]) -> Bool {
+        var data = (try? JSONSerialization.data(withJSONObject: request)) ?? Data()
+        data.append(0x0a)
+        return DescriptorPassing.send(Array(data), descriptors: descriptors, on: fd)
     }
 
     func writeAll(_ bytes: [UInt8]) {

@@ -27,9 +27,14 @@ struct Connect: ParsableCommand {
         let client = AgentClient.connect(agent)
         var request = ["op": "connect", "peer": parts[0], "server": parts[1]]
         // Pipes (how MCP clients start stdio servers) the agent can serve itself, which saves
-        // this process's relay on every message.
-        if Self.isPipe(0), Self.isPipe(1) { request["stdio"] = "pipes" }
-        client.send(request)
+        // this process's relay on every message: they go with the request line (SCM_RIGHTS).
+        var sent = false
+        if Self.isPipe(0), Self.isPipe(1) {
+            request["stdio"] = "fds"
+            sent = client.send(request, descriptors: [0, 1])
+            if !sent { request["stdio"] = nil }
+        }
+        if !sent { client.send(request) }
         guard let (line, rest) = client.readLine(),
               let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
             CLIError.exit(CLIError(exitCode: 1, message: "the agent closed the connection without an answer"))
@@ -46,6 +51,14 @@ struct Connect: ParsableCommand {
                 if n > 0 || (n < 0 && errno == EINTR) { continue }
                 return
             }
+        }
+        if let refused = obj["stdio_refused"] as? String {
+            FileHandle.standardError.write(Data("mcpmesh connect: the agent did not take this process's stdin and stdout (\(refused)); relaying instead\n".utf8))
+        }
+        if sent {
+            // The agent may have made the shared pipes non-blocking before giving them up.
+            Self.setBlocking(0)
+            Self.setBlocking(1)
         }
         if !rest.isEmpty { _ = rest.withUnsafeBytes { write(1, $0.baseAddress!, rest.count) } }
         // stdin → agent, in the background; agent → stdout here until the session ends.
@@ -74,6 +87,11 @@ struct Connect: ParsableCommand {
 }
 
 extension Connect {
+    static func setBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0, flags & O_NONBLOCK != 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+
     static func isPipe(_ fd: Int32) -> Bool {
         var info = stat()
         return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
