@@ -67,6 +67,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A write to a pipe or socket whose reader is gone (a server that exited, a client
+        // that hung up) must fail with EPIPE and be handled, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         // Everything the coordinator creates is private to its user.
         umask(0o077)
         let level = Logger.Level(rawValue: logLevel) ?? .info

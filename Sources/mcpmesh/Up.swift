@@ -64,6 +64,9 @@ struct Up: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A write to a pipe or socket whose reader is gone (a server that exited, a client
+        // that hung up) must fail with EPIPE and be handled, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         let level = Logger.Level(rawValue: logLevel)!
         var logger = Logger(label: "mcpmesh") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
