@@ -131,7 +131,11 @@ final class LocalAPIDescriptorTests: XCTestCase {
         XCTAssertEqual(plain["ok"] as? Bool, true)
         XCTAssertEqual(try offers().count, 3)
         XCTAssertEqual(try offers().last, "none")
-        // The agent side closed everything it received (the answers came after).
+        // The agent side closed everything it received (the answers came after). The server
+        // side of each finished connection closes on the loop once it sees the client go, so
+        // wait for the count to settle; a descriptor leaked stays open and fails this.
+        let deadline = Date().addingTimeInterval(3)
+        while openDescriptors() != before, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         XCTAssertEqual(openDescriptors(), before, "no received descriptor is left open")
         DescriptorPassing.closeAll([p.read, p.write, q.read, q.write])
     }
