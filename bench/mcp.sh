@@ -3,16 +3,22 @@
 # MCP server (bench/mcp/bench_server.py) directly over stdio and through the mesh (a
 # coordinator and two nodes on loopback, `mcpmesh connect`), p50 and p99, and a 10 MB result.
 # Release build. Usage: bench/mcp.sh
-# Environment: MCPMESH_BENCH_CONFIG (release, or debug for a quick check) and
-# MCPMESH_BENCH_SCRATCH (the build directory, default .build).
+# Environment: MCPMESH_BENCH_CONFIG (release, or debug for a quick check),
+# MCPMESH_BENCH_SCRATCH (the build directory, default .build), and MCPMESH_BENCH_BIN (a
+# directory holding mcpmesh and mcpmesh-coordinator to run instead of building: for A/B
+# runs of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 config=${MCPMESH_BENCH_CONFIG:-release}
 build=(swift build -c "$config" --scratch-path "${MCPMESH_BENCH_SCRATCH:-.build}")
-"${build[@]}" --product mcpmesh >/dev/null
-"${build[@]}" --product mcpmesh-coordinator >/dev/null
-bin=$("${build[@]}" --show-bin-path)
+if [ -n "${MCPMESH_BENCH_BIN:-}" ]; then
+    bin=$MCPMESH_BENCH_BIN
+else
+    "${build[@]}" --product mcpmesh >/dev/null
+    "${build[@]}" --product mcpmesh-coordinator >/dev/null
+    bin=$("${build[@]}" --show-bin-path)
+fi
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
