@@ -50,8 +50,13 @@ func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> TimeInterval? 
 }
 
 /// A UDP port free right now on 127.0.0.1.
-func freeUDPPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+func freeUDPPort() -> Int { freePort(Int32(SOCK_DGRAM.rawValue)) }
+
+/// A TCP port free right now on 127.0.0.1.
+func freeTCPPort() -> Int { freePort(Int32(SOCK_STREAM.rawValue)) }
+
+private func freePort(_ type: Int32) -> Int {
+    let fd = socket(AF_INET, type, 0)
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
