@@ -60,7 +60,26 @@ extension AgentLoop: LocalAPIDelegate {
                 func relay(refused: String?) {
                     opened("relayed", refused: refused)
                     let pipe = LocalPipe()
-                    pipe.fromClient = { bytes in channel.send(bytes) }
+                    // Bounded both ways: past 1 MiB queued for the mesh stream, the client is
+                    // not read until the stream has taken it down to half; a client that does
+                    // not read its replies leaves the mesh stream unread.
+                    var clientPaused = false
+                    pipe.fromClient = { [weak pipe] bytes in
+                        channel.send(bytes)
+                        if !clientPaused, channel.pendingBytes > Self.relayHighWater {
+                            clientPaused = true
+                            pipe?.pauseClient(true)
+                        }
+                    }
+                    channel.onTaken = { [weak pipe] _ in
+                        if clientPaused, channel.pendingBytes <= Self.relayHighWater / 2 {
+                            clientPaused = false
+                            pipe?.pauseClient(false)
+                        }
+                    }
+                    pipe.clientBackedUp = { backedUp in
+                        if backedUp { channel.pauseReading() } else { channel.resumeReading() }
+                    }
                     pipe.clientClosed = { channel.finishAfterSending() }
                     channel.onData = { bytes in toClient(bytes) }
                     channel.onEnd = { reason in closed(reason) }
@@ -124,6 +143,9 @@ extension AgentLoop: LocalAPIDelegate {
             done(result.mapError { PeerStreams.ServiceRefusal(message: "\(peerName) refused the session: \($0.message)") })
         }
     }
+
+    /// Bytes of a relayed client queued for the mesh stream before the client is paused.
+    static let relayHighWater = 1 << 20
 
     /// How long opening an MCP session's stream may take (handshake included).
     static let openTimeout: TimeAmount = .seconds(15)

@@ -59,6 +59,12 @@ protocol LocalAPIDelegate: AnyObject {
 final class LocalPipe {
     var fromClient: ([UInt8]) -> Void = { _ in }
     var clientClosed: () -> Void = {}
+    /// Set by the local connection: stops (true) or restarts reading the client, while the
+    /// mesh stream has too much of its bytes queued.
+    var pauseClient: (Bool) -> Void = { _ in }
+    /// Set by the mesh side: told when the client stops (true) or starts again taking what
+    /// is written to it, so the mesh stream is left unread meanwhile.
+    var clientBackedUp: (Bool) -> Void = { _ in }
     /// True when the agent serves the client's stdin and stdout itself (`ClientStdio`).
     var servesClientStdio = false
 }
@@ -157,6 +163,9 @@ final class LocalAPIHandler: ChannelInboundHandler {
                     return
                 }
                 self.pipe = pipe
+                pipe?.pauseClient = { paused in
+                    loopContext.value.channel.setOption(ChannelOptions.autoRead, value: !paused).whenComplete { _ in }
+                }
                 if pipe?.servesClientStdio == true {
                     self.write(loopContext.value, Array("{\"ok\":true,\"stdio\":\"agent\"}\n".utf8), close: false)
                     return
@@ -172,6 +181,14 @@ final class LocalAPIHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         descriptors.closeAll()
+    }
+
+    /// A client that does not read what the session sends makes the connection unwritable
+    /// (NIO's write buffer passed its high-water mark): the mesh side stops reading until it
+    /// drains, so the session's replies wait in the stream layer, not in memory here.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        pipe?.clientBackedUp(!context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
