@@ -57,6 +57,26 @@ class MeshProcessTestCase: XCTestCase {
         try text.write(toFile: path(name), atomically: true, encoding: .utf8)
         return path(name)
     }
+
+    /// A coordinator with a policy letting tag:laptop use every server of tag:nas, and an
+    /// agent for each of `nodes` (name, tag, extra `up` arguments), joined with its own key.
+    func mesh(_ nodes: [(name: String, tag: String, args: [String])]) throws -> [String: MeshProcess] {
+        let port = freeUDPPort()
+        _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
+        XCTAssertNotNil(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: path("coord/admin.sock")) })
+        let policy = try writePolicy("policy.json", """
+            { "tags": ["tag:laptop", "tag:nas"],
+              "grants": [{ "src": ["tag:laptop"], "dst": ["tag:nas"], "mcp": ["*"] }] }
+            """)
+        XCTAssertEqual(try coordinator("policy", "set", policy).status, 0)
+        var agents: [String: MeshProcess] = [:]
+        for node in nodes {
+            let key = try coordinator("joinkey", "create", "--tag", node.tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            agents[node.name] = try start("mcpmesh", ["up", "--join", key, "--state", path(node.name), "--name", node.name,
+                                                      "--listen", "127.0.0.1:0"] + node.args, log: "\(node.name).log")
+        }
+        return agents
+    }
 }
 
 /// A real coordinator and real node agents on loopback, driven through the CLI.

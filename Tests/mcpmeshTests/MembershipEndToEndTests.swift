@@ -5,24 +5,9 @@ import XCTest
 /// itself, the coordinator forgets the node, its peer's netmap drops it) and an admin
 /// expiring a connected node.
 final class MembershipEndToEndTests: MeshProcessTestCase {
-    /// A coordinator with a policy letting tag:laptop use tag:nas, and the agents of `nodes`
-    /// (name, tag) joined and seeing each other.
+    /// The mesh of these tests: every node publishes a server named "files".
     func mesh(_ nodes: [(String, String)]) throws -> [String: MeshProcess] {
-        let port = freeUDPPort()
-        _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
-        XCTAssertNotNil(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: path("coord/admin.sock")) })
-        let policy = try writePolicy("policy.json", """
-            { "tags": ["tag:laptop", "tag:nas"],
-              "grants": [{ "src": ["tag:laptop"], "dst": ["tag:nas"], "mcp": ["*"] }] }
-            """)
-        XCTAssertEqual(try coordinator("policy", "set", policy).status, 0)
-        var agents: [String: MeshProcess] = [:]
-        for (name, tag) in nodes {
-            let key = try coordinator("joinkey", "create", "--tag", tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            agents[name] = try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name,
-                                                 "--listen", "127.0.0.1:0", "--server", "files"], log: "\(name).log")
-        }
-        return agents
+        try mesh(nodes.map { (name: $0.0, tag: $0.1, args: ["--server", "files"]) })
     }
 
     func testExpiringAConnectedNodeDropsItFromItsPeersAndRefusesIt() throws {

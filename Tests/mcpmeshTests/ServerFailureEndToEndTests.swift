@@ -9,22 +9,10 @@ final class ServerFailureEndToEndTests: MeshProcessTestCase {
     /// reader raises SIGPIPE, which kills a process that does not ignore it).
     func testAServerThatClosesItsStdinEndsTheSessionNotTheAgent() throws {
         signal(SIGPIPE, SIG_IGN)  // this test's own writes to a client that has ended
-        let port = freeUDPPort()
-        _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
-        XCTAssertNotNil(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: path("coord/admin.sock")) })
-        let policy = try writePolicy("policy.json", """
-            { "tags": ["tag:laptop", "tag:nas"],
-              "grants": [{ "src": ["tag:laptop"], "dst": ["tag:nas"], "mcp": ["*"] }] }
-            """)
-        XCTAssertEqual(try coordinator("policy", "set", policy).status, 0)
         try #"{ "mcpServers": { "deaf": { "command": "/bin/sh", "args": ["-c", "exec 0<&-; sleep 3"] } } }"#
             .write(toFile: path("servers.json"), atomically: true, encoding: .utf8)
-        var agents: [String: MeshProcess] = [:]
-        for (name, tag, extra) in [("nas", "tag:nas", ["--config", path("servers.json")]), ("laptop", "tag:laptop", [])] {
-            let key = try coordinator("joinkey", "create", "--tag", tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            agents[name] = try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name,
-                                                 "--listen", "127.0.0.1:0"] + extra, log: "\(name).log")
-        }
+        let agents = try mesh([(name: "nas", tag: "tag:nas", args: ["--config", path("servers.json")]),
+                               (name: "laptop", tag: "tag:laptop", args: [])])
         XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "laptop") == ["nas"] })
 
         // A client that writes a request, then more once the server has closed its stdin.
@@ -66,22 +54,10 @@ final class ServerFailureEndToEndTests: MeshProcessTestCase {
     /// stdout is not a pipe, so connect copies bytes to the agent's socket).
     func testAFloodToAServerThatNeverReadsStallsTheClient() throws {
         signal(SIGPIPE, SIG_IGN)
-        let port = freeUDPPort()
-        _ = try start("mcpmesh-coordinator", ["serve", "--state", path("coord"), "--listen", "127.0.0.1:\(port)"], log: "coord.log")
-        XCTAssertNotNil(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: path("coord/admin.sock")) })
-        let policy = try writePolicy("policy.json", """
-            { "tags": ["tag:laptop", "tag:nas"],
-              "grants": [{ "src": ["tag:laptop"], "dst": ["tag:nas"], "mcp": ["*"] }] }
-            """)
-        XCTAssertEqual(try coordinator("policy", "set", policy).status, 0)
         try #"{ "mcpServers": { "deaf": { "command": "/bin/sh", "args": ["-c", "exec sleep 60"] } } }"#
             .write(toFile: path("servers.json"), atomically: true, encoding: .utf8)
-        var agents: [String: MeshProcess] = [:]
-        for (name, tag, extra) in [("nas", "tag:nas", ["--config", path("servers.json")]), ("laptop", "tag:laptop", [])] {
-            let key = try coordinator("joinkey", "create", "--tag", tag).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            agents[name] = try start("mcpmesh", ["up", "--join", key, "--state", path(name), "--name", name,
-                                                 "--listen", "127.0.0.1:0"] + extra, log: "\(name).log")
-        }
+        let agents = try mesh([(name: "nas", tag: "tag:nas", args: ["--config", path("servers.json")]),
+                               (name: "laptop", tag: "tag:laptop", args: [])])
         XCTAssertNotNil(waitUntil(timeout: 15) { peers(of: "laptop") == ["nas"] })
         let nasBefore = residentBytes(agents["nas"]!.process.processIdentifier)
         let laptopBefore = residentBytes(agents["laptop"]!.process.processIdentifier)
